@@ -1,0 +1,92 @@
+"""The one API object: django-ninja under /api/v1, with Accord's auth and error rendering."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from accord.core.context import set_actor
+from accord.core.errors import AccordError, AuthenticationRequired, InvalidInput, Problem
+from accord.core.middleware import actor_for
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer acc_…``: an enterprise system's token, scoped to one enterprise."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        from accord.identity.auth import authenticate_token
+
+        principal = authenticate_token(token)
+        if principal is not None:
+            request.auth_principal = principal
+            set_actor(actor_for(request, principal))
+        return principal
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser session; CSRF-checked; staff who need TOTP must have passed it."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if getattr(user, "needs_totp", False) and not user.is_verified():
+            return None
+        request.auth_principal = user
+        return user
+
+
+api = NinjaAPI(
+    title="Accord API",
+    version="1",
+    description="福田区和谐劳动关系服务平台 — Futian harmonious-labour-relations platform API.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api-v1",
+)
+
+
+def principal(request: HttpRequest):
+    """The authenticated user or API token of this request."""
+    return getattr(request, "auth_principal", None) or request.user
+
+
+@api.exception_handler(AccordError)
+def _accord_error(request: HttpRequest, exc: AccordError):
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _field_of(loc: list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form", "file")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError):
+    problems = [
+        Problem("core.invalid_value", "取值无效：" + str(e.get("msg", "")), str(e.get("msg", "Invalid value")),
+                _field_of(list(e.get("loc", []))))
+        for e in exc.errors
+    ]
+    if not problems:
+        problems = [Problem("core.invalid_value", "请求无效。", "Invalid request.", "body")]
+    return _accord_error(request, InvalidInput.from_problems(problems, code="core.invalid_request"))
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError):
+    return _accord_error(request, AuthenticationRequired())
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError):
+    return _accord_error(request, AccordError("core.http_error", str(exc), str(exc)))

@@ -1,0 +1,155 @@
+"""The transactional outbox: how a lower app tells higher apps about a change.
+
+``publish`` writes the event (and one delivery row per subscriber) in the caller's
+transaction, so an event exists exactly when its change was committed. After commit a task
+delivers it. Delivery is at-least-once: a worker claims a delivery with a lease; if it dies,
+the lease runs out and another worker delivers again. Consumers are made idempotent by
+``ProcessedEvent``, written in the consumer's own transaction together with its effects.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accord.core.models import EventDelivery, OutboxEvent, ProcessedEvent
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[OutboxEvent], None]
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    name: str
+    topic: str
+    handler: Handler
+
+
+_subscribers: dict[str, dict[str, Subscriber]] = {}
+
+
+def subscriber(topic: str, name: str) -> Callable[[Handler], Handler]:
+    """Register ``handler`` for ``topic`` (``"*"`` for every topic) under a stable ``name``."""
+
+    def register(handler: Handler) -> Handler:
+        _subscribers.setdefault(topic, {})[name] = Subscriber(name, topic, handler)
+        return handler
+
+    return register
+
+
+def unsubscribe(topic: str, name: str) -> None:
+    _subscribers.get(topic, {}).pop(name, None)
+
+
+def subscribers_for(topic: str) -> list[Subscriber]:
+    found = dict(_subscribers.get("*", {}))
+    found.update(_subscribers.get(topic, {}))
+    return list(found.values())
+
+
+def _find(name: str) -> Subscriber | None:
+    for by_name in _subscribers.values():
+        if name in by_name:
+            return by_name[name]
+    return None
+
+
+def publish(topic: str, payload: dict[str, Any]) -> OutboxEvent:
+    """Record an event in the current transaction; it is delivered only if that commits."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("publish() must run inside the transaction of the change it reports")
+    event = OutboxEvent.objects.create(topic=topic, payload=payload)
+    now = timezone.now()
+    EventDelivery.objects.bulk_create(
+        [EventDelivery(event=event, subscriber=s.name, available_at=now) for s in subscribers_for(topic)]
+    )
+    transaction.on_commit(_enqueue_delivery)
+    return event
+
+
+def _enqueue_delivery() -> None:
+    from accord.core.tasks import deliver_events
+
+    try:
+        deliver_events.enqueue()
+    except Exception:  # the periodic sweep delivers it later; the change itself is committed
+        log.exception("could not enqueue event delivery")
+
+
+def claim(limit: int = 100, now=None) -> list[EventDelivery]:
+    """Lease up to ``limit`` due deliveries to this worker (a compare-and-set on the lease)."""
+    now = now or timezone.now()
+    lease = now + timedelta(seconds=settings.ACCORD_OUTBOX_LEASE_SECONDS)
+    due = Q(status=EventDelivery.Status.PENDING, available_at__lte=now) & (
+        Q(leased_until__isnull=True) | Q(leased_until__lt=now)
+    )
+    ids = list(EventDelivery.objects.filter(due).order_by("id").values_list("id", flat=True)[:limit])
+    claimed = []
+    for delivery_id in ids:
+        # Only one worker wins each row: the update re-checks the lease.
+        if EventDelivery.objects.filter(due, id=delivery_id).update(leased_until=lease):
+            claimed.append(delivery_id)
+    return list(EventDelivery.objects.filter(id__in=claimed).select_related("event").order_by("id"))
+
+
+def run_delivery(delivery: EventDelivery, now=None) -> bool:
+    """Deliver one claimed event to its subscriber; True when it is done."""
+    now = now or timezone.now()
+    sub = _find(delivery.subscriber)
+    try:
+        if sub is None:
+            raise LookupError(f"no subscriber named {delivery.subscriber!r} in this process")
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    ProcessedEvent.objects.create(
+                        subscriber=sub.name, event_public_id=delivery.event.public_id
+                    )
+            except IntegrityError:
+                pass  # processed before: a redelivery after a crash; nothing to do again
+            else:
+                sub.handler(delivery.event)
+            EventDelivery.objects.filter(id=delivery.id).update(
+                status=EventDelivery.Status.DONE,
+                delivered_at=timezone.now(),
+                leased_until=None,
+                attempts=delivery.attempts + 1,
+            )
+        return True
+    except Exception as exc:
+        attempts = delivery.attempts + 1
+        failed = attempts >= settings.ACCORD_OUTBOX_MAX_ATTEMPTS
+        backoff = timedelta(seconds=min(2**attempts, 3600))
+        EventDelivery.objects.filter(id=delivery.id).update(
+            attempts=attempts,
+            leased_until=None,
+            available_at=now + backoff,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            status=EventDelivery.Status.FAILED if failed else EventDelivery.Status.PENDING,
+        )
+        log.warning("delivery %s to %s failed (attempt %s): %s", delivery.id, delivery.subscriber, attempts, exc)
+        return False
+
+
+def deliver_pending(limit: int = 500) -> int:
+    """Deliver every due event; returns how many deliveries completed."""
+    done = 0
+    while True:
+        batch = claim(limit=min(limit, 100))
+        if not batch:
+            return done
+        for delivery in batch:
+            done += run_delivery(delivery)
+        limit -= len(batch)
+        if limit <= 0:
+            return done

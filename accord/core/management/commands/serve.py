@@ -1,0 +1,73 @@
+"""``accord serve``: the web server and the task worker together; Ctrl-C stops both."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve Accord (gunicorn) with its task worker and the outbox sweep, in one command."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument("--sweep-seconds", type=int, default=30,
+                            help="how often undelivered outbox events are re-enqueued")
+
+    def handle(self, *args, **opts):
+        accord = [sys.executable, "-m", "accord"]
+        if settings.ACCORD_TASK_BACKEND == "rq":
+            worker_cmd = [*accord, "rqworker", "default", "--with-scheduler"]
+        else:
+            worker_cmd = [*accord, "db_worker", "--queue-name", "default"]
+        web_cmd = [
+            sys.executable, "-m", "gunicorn", "accord.wsgi:application",
+            "--bind", f"{opts['host']}:{opts['port']}", "--workers", str(opts["workers"]),
+            "--access-logfile", "-", "--graceful-timeout", "5",
+        ]
+        procs = [subprocess.Popen(web_cmd), subprocess.Popen(worker_cmd)]
+        self.stdout.write(self.style.SUCCESS(
+            f"Accord is serving on http://{opts['host']}:{opts['port']}/ with its task worker. Ctrl-C stops both."))
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        last_sweep = 0.0
+        from accord.core.tasks import deliver_events
+
+        try:
+            while not stopping:
+                if any(p.poll() is not None for p in procs):
+                    self.stderr.write("a child process stopped; shutting down")
+                    break
+                if time.monotonic() - last_sweep > opts["sweep_seconds"]:
+                    # Redelivers what a crashed worker had leased, and what was published while
+                    # the queue could not be reached.
+                    try:
+                        deliver_events.enqueue()
+                    except Exception as exc:
+                        self.stderr.write(f"could not enqueue the outbox sweep: {exc}")
+                    last_sweep = time.monotonic()
+                time.sleep(0.5)
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            for p in procs:
+                try:
+                    p.wait(timeout=max(deadline - time.monotonic(), 0.1))
+                except subprocess.TimeoutExpired:
+                    p.kill()

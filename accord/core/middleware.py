@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import json
+import uuid
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+
+from accord.core.context import Actor, reset_actor, set_actor
+from accord.core.errors import AccordError
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # Behind the load balancer, gunicorn is configured with forwarded_allow_ips.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestContextMiddleware:
+    """Give every request an id and an anonymous actor before authentication runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+        token = set_actor(
+            Actor(
+                label="anonymous",
+                role="anonymous",
+                ip=client_ip(request),
+                user_agent=request.headers.get("User-Agent", "")[:400],
+                request_id=request.request_id,
+            )
+        )
+        try:
+            response = self.get_response(request)
+        finally:
+            reset_actor(token)
+        response["X-Request-Id"] = request.request_id
+        return response
+
+
+def actor_for(request: HttpRequest, user) -> Actor:
+    return Actor(
+        user_id=user.pk,
+        label=user.get_username(),
+        role=getattr(user, "primary_role", "") or "",
+        ip=client_ip(request),
+        user_agent=request.headers.get("User-Agent", "")[:400],
+        request_id=getattr(request, "request_id", ""),
+    )
+
+
+class ActorMiddleware:
+    """Once the session user is known, actions are recorded in their name."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            token = set_actor(actor_for(request, user))
+            try:
+                return self.get_response(request)
+            finally:
+                reset_actor(token)
+        return self.get_response(request)
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
+def error_response(request: HttpRequest, error: AccordError) -> HttpResponse:
+    if wants_json(request):
+        response: HttpResponse = JsonResponse(error.as_dict(), status=error.status,
+                                              json_dumps_params={"ensure_ascii": False})
+    else:
+        template = "web/error_fragment.html" if getattr(request, "htmx", False) else "web/error.html"
+        response = render(request, template, {"error": error, "lang": get_language()}, status=error.status)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+class AccordErrorMiddleware:
+    """Pages render an AccordError the same way as the API: code, zh/en message, field."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if isinstance(exception, AccordError):
+            return error_response(request, exception)
+        return None
+
+
+def json_body(request: HttpRequest) -> dict:
+    try:
+        return json.loads(request.body or b"{}")
+    except ValueError:
+        raise AccordError("core.malformed_json", "请求内容不是有效的 JSON。",
+                          "The request body is not valid JSON.") from None

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class LedgerConfig(AppConfig):
+    name = "accord.ledger"
+    label = "ledger"
+    verbose_name = "Accord evidence ledger"
+    default_auto_field = "django.db.models.BigAutoField"

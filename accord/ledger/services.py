@@ -1,0 +1,59 @@
+"""What other apps call: record evidence, get a proof bundle for it.
+
+Contracts, mediation, worktime, credit and the audit digest sit above the ledger (DESIGN.md),
+so they import these functions directly; the ledger never imports them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from accord.core.errors import NotFound
+from accord.ledger import bundle as bundles
+from accord.ledger import entries, storage
+from accord.ledger.checkpoints import cosigned_text
+from accord.ledger.models import Checkpoint, Entry
+
+
+def record(kind: str, fields: dict[str, Any], personal: dict[str, str] | None = None) -> Entry:
+    """Validate and append one typed entry (its own batch, its own signed checkpoint)."""
+    item = entries.prepare(kind, fields, personal)
+    result = storage.append([item])
+    return Entry.objects.get(index=result.first_index)
+
+
+def record_many(items: list[entries.PreparedEntry]) -> storage.AppendResult:
+    """Append prepared entries as one batch (all or nothing)."""
+    return storage.append(items)
+
+
+def checkpoint_for(index: int) -> Checkpoint:
+    """The checkpoint a bundle should point to: the most widely cosigned one covering ``index``.
+
+    A checkpoint cosigned by the witnesses is what protects a verifier against a split view,
+    so one with more cosignatures wins over a newer one with fewer.
+    """
+    candidates = list(Checkpoint.objects.filter(tree_size__gt=index).order_by("-tree_size")[:50])
+    if not candidates:
+        raise NotFound("ledger.no_checkpoint", "index")
+    return max(candidates, key=lambda cp: (cp.cosignatures.count(), cp.tree_size))
+
+
+def bundle_for(
+    *, leaf_hash: bytes | None = None, index: int | None = None, disclose: bool = False
+) -> dict[str, Any]:
+    """A proof bundle (see bundle.py) for one entry, found by leaf hash or index.
+
+    ``disclose`` adds the salts and values of the entry's personal fields: only for a bundle
+    handed to the person concerned, never for a public page.
+    """
+    if index is None:
+        if leaf_hash is None:
+            raise NotFound("ledger.unknown_leaf_hash", "leaf_hash")
+        index = storage.index_of(leaf_hash)
+    entry = storage.get_entry(index)
+    cp = checkpoint_for(index)
+    proof = storage.inclusion_proof_by_index(index, cp.tree_size)
+    disclosures = json.loads(entry.disclosures) if disclose and entry.disclosures else None
+    return bundles.make_bundle(index, bytes(entry.data), proof, cosigned_text(cp), disclosures)

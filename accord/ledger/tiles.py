@@ -1,0 +1,176 @@
+"""The tlog-tiles layout of the tree's stored hashes. Pure Python, no Django.
+
+C2SP tlog-tiles: the hashes at tree levels 0, 8, 16, ... are cut into tiles of 256. Tile
+``(L, N)`` holds the hashes of the nodes at tree level ``8 * L`` with indexes
+``256 * N .. 256 * N + 255``; a tile at the right edge of the tree may be *partial* (width
+``W < 256``) and is then a prefix of the full tile it will become. Levels between two tile
+levels are not stored: any node is the root of at most 128 consecutive hashes inside one tile,
+so a proof costs a few tile reads (one or two per tile level: O(log n) reads) and a few hundred
+hash operations, never a walk over the leaves.
+
+Why tiles rather than one row per node: 1/255 of the rows, immutable full tiles that can be
+served and cached forever, and the same layout the Go ecosystem (sumdb, Tessera) uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from accord.ledger.merkle import HASH_SIZE, Node, NodeReader, decompose, fold, perfect_root
+
+TILE_HEIGHT = 8
+TILE_WIDTH = 1 << TILE_HEIGHT
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile file: ``hashes`` is ``width * 32`` bytes."""
+
+    level: int
+    index: int
+    width: int
+    hashes: bytes
+
+    def hash_at(self, i: int) -> bytes:
+        return self.hashes[i * HASH_SIZE : (i + 1) * HASH_SIZE]
+
+    def hash_list(self, start: int = 0, stop: int | None = None) -> list[bytes]:
+        stop = self.width if stop is None else stop
+        h = self.hashes
+        return [h[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(start, stop)]
+
+    @property
+    def path(self) -> str:
+        return tile_path(self.level, self.index, self.width)
+
+
+def tile_path(level: int, index: int, width: int = TILE_WIDTH) -> str:
+    """tlog-tiles path ``tile/<L>/<N>[.p/<W>]``, N in zero-padded groups of three digits."""
+    digits = f"{index:d}"
+    digits = "0" * (-len(digits) % 3) + digits
+    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
+    encoded = "/".join([*(f"x{g}" for g in groups[:-1]), groups[-1]])
+    suffix = "" if width == TILE_WIDTH else f".p/{width}"
+    return f"tile/{level}/{encoded}{suffix}"
+
+
+def parse_tile_index(encoded: str) -> int:
+    """Inverse of the index part of :func:`tile_path` (``x001/x234/067`` -> 1234067)."""
+    parts = encoded.split("/")
+    if not parts or not all(
+        len(p) == 4 and p[0] == "x" and p[1:].isdigit() for p in parts[:-1]
+    ) or not (len(parts[-1]) == 3 and parts[-1].isdigit()):
+        raise ValueError(f"not a tile index: {encoded!r}")
+    return int("".join(p.lstrip("x") for p in parts))
+
+
+def tile_width_at(level: int, index: int, tree_size: int) -> int:
+    """How many hashes tile ``(level, index)`` holds in a tree of ``tree_size`` leaves (0..256)."""
+    count = tree_size >> (TILE_HEIGHT * level)
+    return max(0, min(TILE_WIDTH, count - index * TILE_WIDTH))
+
+
+TileFetcher = Callable[[Sequence[tuple[int, int, int]]], dict[tuple[int, int], bytes]]
+"""Given ``(level, index, min_width)`` triples, returns ``{(level, index): hashes}`` where each
+value holds at least ``min_width`` hashes (a wider tile is fine: tiles are prefixes)."""
+
+
+def node_reader(fetch: TileFetcher) -> NodeReader:
+    """A merkle node reader that answers from tiles, one fetch for all the tiles a proof needs."""
+
+    def read(nodes: Sequence[Node]) -> list[bytes]:
+        need: dict[tuple[int, int], int] = {}
+        spans = []
+        for level, index in nodes:
+            tile_level, sub = divmod(level, TILE_HEIGHT)
+            first = index << sub  # position at tree level 8 * tile_level
+            tile_index, start = divmod(first, TILE_WIDTH)
+            stop = start + (1 << sub)
+            key = (tile_level, tile_index)
+            need[key] = max(need.get(key, 0), stop)
+            spans.append((key, start, stop))
+        tiles = fetch([(lv, ix, w) for (lv, ix), w in need.items()])
+        out = []
+        for key, start, stop in spans:
+            blob = tiles.get(key)
+            if blob is None or len(blob) < stop * HASH_SIZE:
+                raise LookupError(f"tile {key} with {stop} hashes is not stored")
+            hashes = [blob[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(start, stop)]
+            out.append(perfect_root(hashes))
+        return out
+
+    return read
+
+
+@dataclass
+class TileAppender:
+    """The sequencer's view of the right edge of the tree, and what a batch adds to it.
+
+    ``edge[L]`` holds the hashes of the partial (rightmost) tile at level L. Appending leaf
+    hashes fills level 0; every tile that reaches 256 hashes is emitted and its root (8 levels
+    up) becomes the next hash of level L + 1. After a batch, :meth:`append` returns every full
+    tile completed and the partial tiles that changed, which is exactly what must be written
+    in the batch's transaction.
+    """
+
+    tree_size: int = 0
+    edge: list[list[bytes]] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, tree_size: int, fetch: TileFetcher) -> TileAppender:
+        """Rebuild the edge of a stored tree of ``tree_size`` leaves from its partial tiles."""
+        wanted = []
+        level = 0
+        while tree_size >> (TILE_HEIGHT * level):
+            count = tree_size >> (TILE_HEIGHT * level)
+            width = count % TILE_WIDTH
+            if width:
+                wanted.append((level, count // TILE_WIDTH, width))
+            level += 1
+        tiles = fetch(wanted) if wanted else {}
+        edge: list[list[bytes]] = [[] for _ in range(level)]
+        for lv, ix, width in wanted:
+            blob = tiles.get((lv, ix))
+            if blob is None or len(blob) < width * HASH_SIZE:
+                raise LookupError(f"partial tile ({lv}, {ix}) of width {width} is not stored")
+            edge[lv] = [blob[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(width)]
+        return cls(tree_size=tree_size, edge=edge)
+
+    def append(self, leaf_hashes: Iterable[bytes]) -> list[Tile]:
+        written: list[Tile] = []
+        touched: set[int] = set()
+        edge = self.edge
+        added = 0
+        for h in leaf_hashes:
+            added += 1
+            level, node = 0, h
+            while True:
+                if len(edge) <= level:
+                    edge.append([])
+                row = edge[level]
+                row.append(node)
+                touched.add(level)
+                if len(row) < TILE_WIDTH:
+                    break
+                count = (self.tree_size + added) >> (TILE_HEIGHT * level)
+                written.append(Tile(level, count // TILE_WIDTH - 1, TILE_WIDTH, b"".join(row)))
+                node = perfect_root(row)
+                edge[level] = []
+                level += 1
+        self.tree_size += added
+        for level in sorted(touched):
+            row = edge[level]
+            if row:
+                count = self.tree_size >> (TILE_HEIGHT * level)
+                written.append(Tile(level, count // TILE_WIDTH, len(row), b"".join(row)))
+        return written
+
+    def root(self) -> bytes:
+        """The tree's root from the edge alone: every node of decompose(0, n) lies in it."""
+        nodes = []
+        for level, index in decompose(0, self.tree_size):
+            tile_level, sub = divmod(level, TILE_HEIGHT)
+            start = (index << sub) % TILE_WIDTH
+            nodes.append(perfect_root(self.edge[tile_level][start : start + (1 << sub)]))
+        return fold(nodes)

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from accord.core.api import api
+from accord.identity.api import router as identity_router
+
+api.add_router("", identity_router)
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("accord.web.urls")),
+]
+handler404 = "accord.web.views.not_found"
+handler500 = "accord.web.views.server_error"

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from accord.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("login", views.login_view, name="login"),
+    path("login/otp", views.login_otp_view, name="login_otp"),
+    path("login/phone", views.phone_login_view, name="login_phone"),
+    path("logout", views.logout_view, name="logout"),
+    path("enterprises/", views.enterprise_list, name="enterprise_list"),
+    path("enterprises/<uuid:public_id>/", views.enterprise_detail, name="enterprise_detail"),
+    path("people/", views.person_list, name="person_list"),
+    path("people/<uuid:public_id>/", views.person_detail, name="person_detail"),
+    path("people/<uuid:public_id>/reveal", views.person_reveal, name="person_reveal"),
+    path("people/<uuid:public_id>/verify", views.person_verify, name="person_verify"),
+    path("audit/", views.audit_list, name="audit_list"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("dev/sms", views.dev_sms, name="dev_sms"),
+    path("prefs/large-type", views.large_type, name="large_type"),
+]

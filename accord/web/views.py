@@ -1,0 +1,302 @@
+"""Pages. Thin: they call services and scoping, and render templates."""
+
+from __future__ import annotations
+
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth import login, logout
+from django.db import connection
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+from django_otp import login as otp_login
+
+from accord.core.errors import AccordError, NotFound, PermissionDenied
+from accord.core.middleware import client_ip
+from accord.core.models import AuditEntry, Notification, SmsMessage
+from accord.core.pagination import paginate
+from accord.core.scoping import get_scoped, scoped
+from accord.identity import auth as auth_services
+from accord.identity import services
+from accord.identity.filters import EnterpriseFilter, PersonFilter
+from accord.identity.models import Employment, Enterprise, Person, Role, Street, User
+from accord.identity.scoping import can_see_personal_data
+
+PENDING_TOTP = "accord_pending_totp"
+
+
+def staff_page(*roles: str):
+    """A page for logged-in users (with TOTP passed where the role needs it), optionally by role."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated or (user.needs_totp and not user.is_verified()):
+                return redirect(f"{reverse('web:login')}?next={request.get_full_path()}")
+            if roles and not user.has_role(*roles):
+                raise NotFound()
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    return target if url_has_allowed_host_and_scheme(target, {request.get_host()}) else "/"
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    error = None
+    if request.method == "POST":
+        try:
+            user = auth_services.check_password_login(
+                request.POST.get("username", ""), request.POST.get("password", ""), client_ip(request)
+            )
+        except AccordError as exc:
+            error = exc
+        else:
+            if user.needs_totp:
+                request.session[PENDING_TOTP] = {"user": user.pk, "at": time.time()}
+                return redirect(f"{reverse('web:login_otp')}?next={_next_url(request)}")
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            auth_services.record_login(user, "password")
+            return redirect(_next_url(request))
+    return render(request, "web/login.html", {"error": error, "next": _next_url(request)},
+                  status=error.status if error else 200)
+
+
+def login_otp_view(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(PENDING_TOTP)
+    if not pending or time.time() - pending["at"] > 300:
+        return redirect("web:login")
+    user = User.objects.get(pk=pending["user"])
+    error = None
+    if request.method == "POST":
+        try:
+            device = auth_services.check_totp(user, request.POST.get("otp_token", ""))
+        except AccordError as exc:
+            error = exc
+        else:
+            request.session.pop(PENDING_TOTP, None)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            otp_login(request, device)
+            auth_services.record_login(user, "password+totp")
+            return redirect(_next_url(request))
+    return render(request, "web/login_otp.html", {"error": error, "next": _next_url(request)},
+                  status=error.status if error else 200)
+
+
+def phone_login_view(request: HttpRequest) -> HttpResponse:
+    """Workers: phone number, then the code texted to it. Works without JavaScript too."""
+    error, sent, phone = None, False, request.POST.get("phone", "")
+    if request.method == "POST":
+        try:
+            if "code" in request.POST:
+                user = auth_services.login_with_code(phone, request.POST["code"])
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect(_next_url(request))
+            auth_services.send_login_code(phone, client_ip(request))
+            sent = True
+        except AccordError as exc:
+            error = exc
+            sent = "code" in request.POST
+    return render(request, "web/login_phone.html",
+                  {"error": error, "sent": sent, "phone": phone, "next": _next_url(request)},
+                  status=error.status if error else 200)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("web:login")
+
+
+@staff_page()
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    ctx: dict = {"role": user.primary_role}
+    enterprises = scoped(Enterprise, user)
+    if user.has_role(Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR, Role.STREET_OFFICER):
+        by_street = (enterprises.values("street__name_zh").annotate(n=Count("id")).order_by("street_id"))
+        ctx["street_chart"] = {
+            "labels": [r["street__name_zh"] for r in by_street], "values": [r["n"] for r in by_street]}
+        by_section = (enterprises.values("industry__section").annotate(n=Count("id")).order_by("-n")[:8])
+        ctx["section_rows"] = list(by_section)
+        ctx["enterprise_count"] = enterprises.count()
+        ctx["person_count"] = scoped(Person, user).count()
+    if user.has_role(Role.HR):
+        ctx["my_enterprises"] = Enterprise.objects.filter(pk__in=user.enterprise_ids).select_related("street")
+        ctx["employee_count"] = Employment.objects.filter(
+            enterprise_id__in=user.enterprise_ids, end_date__isnull=True).count()
+    if user.person_id:
+        ctx["my_employments"] = (Employment.objects.filter(person_id=user.person_id)
+                                 .select_related("enterprise").order_by("-start_date"))
+        ctx["me"] = user.person
+    if user.has_role(Role.MEDIATOR):
+        ctx["organisations"] = [m.organisation for m in user.memberships_list if m.organisation_id]
+    if user.has_role(Role.AUDITOR, Role.ADMIN):
+        ctx["recent_audit"] = AuditEntry.objects.all()[:10]
+    ctx["unread"] = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return render(request, "web/home.html", ctx)
+
+
+LIST_ROLES = (Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR, Role.STREET_OFFICER, Role.HR)
+
+
+def object_list(request: HttpRequest, *, model, filterset_class, title: str, columns: list[tuple[str, str]],
+                row_template: str, detail_url: str) -> HttpResponse:
+    """The one shape of every list page: filter form, table (cards on a phone), pagination."""
+    fs = filterset_class(request.GET, queryset=scoped(model, request.user))
+    page = paginate(fs.qs if fs.is_valid() else model.objects.none(), request.GET.get("page"), 50)
+    query = request.GET.copy()
+    query.pop("page", None)
+    ctx = {"title": title, "filter": fs, "page": page, "columns": columns, "row_template": row_template,
+           "detail_url": detail_url, "query": query.urlencode()}
+    template = "web/object_list_rows.html" if request.htmx else "web/object_list.html"
+    return render(request, template, ctx)
+
+
+@staff_page(*LIST_ROLES)
+def enterprise_list(request: HttpRequest) -> HttpResponse:
+    return object_list(request, model=Enterprise, filterset_class=EnterpriseFilter, title="企业 Enterprises",
+                       columns=[("name", "名称"), ("uscc", "统一社会信用代码"), ("street", "街道"),
+                                ("industry", "行业"), ("size", "规模")],
+                       row_template="web/rows/enterprise.html", detail_url="web:enterprise_detail")
+
+
+@staff_page(*LIST_ROLES)
+def enterprise_detail(request: HttpRequest, public_id) -> HttpResponse:
+    enterprise = get_scoped(Enterprise, request.user, public_id)
+    employees = (Employment.objects.filter(enterprise=enterprise, end_date__isnull=True)
+                 .select_related("person")[:20])
+    history = scoped(AuditEntry, request.user).filter(object_id=str(enterprise.public_id))[:20]
+    return render(request, "web/enterprise_detail.html",
+                  {"object": enterprise, "employees": employees, "history": history,
+                   "is_hr": enterprise.pk in request.user.enterprise_ids})
+
+
+@staff_page(*LIST_ROLES)
+def person_list(request: HttpRequest) -> HttpResponse:
+    return object_list(request, model=Person, filterset_class=PersonFilter, title="人员 People",
+                       columns=[("name", "姓名"), ("id_number", "证件号码"), ("phone", "手机"),
+                                ("level", "实名认证")],
+                       row_template="web/rows/person.html", detail_url="web:person_detail")
+
+
+@staff_page()
+def person_detail(request: HttpRequest, public_id) -> HttpResponse:
+    person = get_scoped(Person, request.user, public_id)
+    employments = scoped(Employment, request.user).filter(person=person)
+    return render(request, "web/person_detail.html", {
+        "object": person, "employments": employments,
+        "verifications": person.verifications.all()[:10],
+        "can_reveal": can_see_personal_data(request.user, person),
+    })
+
+
+@staff_page()
+@require_POST
+def person_reveal(request: HttpRequest, public_id) -> HttpResponse:
+    person = get_scoped(Person, request.user, public_id)
+    if not can_see_personal_data(request.user, person):
+        raise PermissionDenied("auth.forbidden", "您的角色无权查看完整证件号码。",
+                               "Your role may not see the full document number.")
+    data = services.reveal_personal_data(person)
+    return render(request, "web/fragments/personal_data.html", {"data": data})
+
+
+@staff_page()
+@require_POST
+def person_verify(request: HttpRequest, public_id) -> HttpResponse:
+    person = get_scoped(Person, request.user, public_id)
+    if not (request.user.has_role(Role.ADMIN, Role.BUREAU_OFFICER, Role.HR) or request.user.person_id == person.pk):
+        raise NotFound()
+    services.verify_person(person)
+    return redirect("web:person_detail", public_id=person.public_id)
+
+
+@staff_page(Role.ADMIN, Role.AUDITOR, Role.HR)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    qs = scoped(AuditEntry, request.user)
+    action = request.GET.get("action", "").strip()
+    if action:
+        qs = qs.filter(action__startswith=action)
+    page = paginate(qs, request.GET.get("page"), 50)
+    return render(request, "web/audit_list.html", {"page": page, "action": action})
+
+
+@staff_page()
+def inbox(request: HttpRequest) -> HttpResponse:
+    notes = Notification.objects.filter(recipient=request.user)[:100]
+    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    return render(request, "web/inbox.html", {"notes": notes})
+
+
+@require_GET
+def dev_sms(request: HttpRequest) -> HttpResponse:
+    """The local SMS gateway's phone screen: only when DEBUG, so developers can log in as workers."""
+    if not settings.DEBUG:
+        raise Http404
+    return render(request, "web/dev_sms.html", {"messages_list": SmsMessage.objects.all()[:50]})
+
+
+@require_POST
+def large_type(request: HttpRequest) -> HttpResponse:
+    response = redirect(_next_url(request))
+    on = request.COOKIES.get("large_type") != "1"
+    response.set_cookie("large_type", "1" if on else "0", max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and readiness: the database answers, and the task queue can be reached."""
+    status: dict = {"database": "ok", "queue": "ok"}
+    code = 200
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:
+        status["database"], code = f"error: {type(exc).__name__}", 503
+    try:
+        status["queue_detail"] = _queue_status()
+    except Exception as exc:
+        status["queue"], code = f"error: {type(exc).__name__}", 503
+    status["streets"] = Street.objects.count() if status["database"] == "ok" else None
+    return JsonResponse(status, status=code)
+
+
+def _queue_status() -> dict:
+    backend = settings.TASKS["default"]["BACKEND"]
+    if backend.startswith("django_tasks_db"):
+        from django_tasks_db.models import DBTaskResult
+
+        ready = DBTaskResult.objects.filter(status="READY")
+        oldest = ready.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
+        return {"backend": "database", "ready": ready.count(),
+                "oldest_ready_seconds": int((timezone.now() - oldest).total_seconds()) if oldest else 0}
+    if backend.startswith("django_tasks_rq"):
+        import django_rq
+
+        conn = django_rq.get_connection("default")
+        conn.ping()
+        return {"backend": "rq", "ready": django_rq.get_queue("default").count}
+    return {"backend": backend.rsplit(".", 1)[-1]}
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    from accord.core.middleware import error_response
+
+    return error_response(request, NotFound())
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/500.html", status=500)

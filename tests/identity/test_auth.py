@@ -1,0 +1,128 @@
+"""Logging in: staff password + TOTP, worker phone + SMS code, API tokens; limits and lock-outs."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_otp.oath import TOTP
+
+from accord.core.errors import RateLimited
+from accord.core.models import AuditEntry, SmsMessage
+from accord.identity import auth
+from accord.identity.models import LoginCode, User
+
+pytestmark = pytest.mark.django_db
+
+
+def totp_now(user) -> str:
+    device = user.totpdevice_set.get()
+    t = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{t.token():06d}"
+
+
+def test_hr_logs_in_with_password_only(client, make_user, make_enterprise):
+    user = make_user("hr", enterprise=make_enterprise(), totp=False)
+    r = client.post("/login", {"username": user.username, "password": "Correct-horse-42"})
+    assert r.status_code == 302 and r["Location"] == "/"
+    assert client.get("/").status_code == 200
+    assert AuditEntry.objects.filter(action="auth.login", actor_id=user.pk).exists()
+
+
+def test_bureau_officer_needs_the_totp_code(client, make_user):
+    user = make_user("bureau_officer")
+    r = client.post("/login", {"username": user.username, "password": "Correct-horse-42"})
+    assert r["Location"].startswith("/login/otp")
+    # Without the second factor there is no session: home sends back to login.
+    assert client.get("/")["Location"].startswith("/login")
+    r = client.post("/login/otp", {"otp_token": totp_now(user)})
+    assert r.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_wrong_totp_code_is_refused_and_throttled(client, make_user):
+    user = make_user("bureau_officer")
+    client.post("/login", {"username": user.username, "password": "Correct-horse-42"})
+    r = client.post("/login/otp", {"otp_token": "000000" if totp_now(user) != "000000" else "111111"})
+    assert r.status_code == 401 and b"auth.totp_invalid" in r.content
+    # django-otp throttles the device after a failure: even the right code waits a moment.
+    assert client.post("/login/otp", {"otp_token": totp_now(user)}).status_code == 401
+    assert client.get("/")["Location"].startswith("/login")
+
+
+def test_password_lockout_after_repeated_failures(client, settings):
+    user = User.objects.create_user("locked", password="Correct-horse-42")
+    for _ in range(settings.ACCORD_LOGIN_MAX_FAILURES):
+        r = client.post("/login", {"username": "locked", "password": "wrong"})
+        assert r.status_code == 401
+    # Even the right password is refused while the account is locked.
+    r = client.post("/login", {"username": "locked", "password": "Correct-horse-42"})
+    assert r.status_code == 429 and b"auth.locked" in r.content
+    assert AuditEntry.objects.filter(action="auth.login_failed", object_id="locked").count() == 5
+    assert user.pk
+
+
+def _code_from_sms() -> str:
+    return re.search(r"(\d{6})", SmsMessage.objects.latest("created_at").text).group(1)
+
+
+def test_worker_logs_in_with_phone_and_sms_code(client, make_user):
+    worker = make_user("worker")
+    r = client.post("/login/phone", {"phone": worker.person.phone})
+    assert r.status_code == 200 and "验证码已发送" in r.content.decode()
+    r = client.post("/login/phone", {"phone": worker.person.phone, "code": _code_from_sms()})
+    assert r.status_code == 302
+    assert client.get("/").context["me"] == worker.person
+
+
+def test_sms_code_is_single_use_and_expires(client, make_user):
+    worker = make_user("worker")
+    phone = worker.person.phone
+    auth.send_login_code(phone, "127.0.0.1")
+    code = _code_from_sms()
+    LoginCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    with pytest.raises(auth.LoginFailed) as e:
+        auth.login_with_code(phone, code)
+    assert e.value.code == "auth.code_expired"
+
+
+def test_sms_resend_is_rate_limited(client, make_user):
+    worker = make_user("worker")
+    assert client.post("/login/phone", {"phone": worker.person.phone}).status_code == 200
+    r = client.post("/login/phone", {"phone": worker.person.phone})
+    assert r.status_code == 429 and b"auth.sms_too_soon" in r.content
+    assert SmsMessage.objects.count() == 1
+
+
+def test_unknown_phone_gets_the_same_answer_and_no_sms(client):
+    r = client.post("/login/phone", {"phone": "13700000000"})
+    assert r.status_code == 200 and "验证码已发送" in r.content.decode()
+    assert SmsMessage.objects.count() == 0
+
+
+def test_wrong_codes_lock_the_phone(client, make_user, settings):
+    worker = make_user("worker")
+    auth.send_login_code(worker.person.phone, "127.0.0.1")
+    code = _code_from_sms()
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(settings.ACCORD_LOGIN_MAX_FAILURES):
+        with pytest.raises(auth.LoginFailed):
+            auth.login_with_code(worker.person.phone, wrong)
+    with pytest.raises(RateLimited) as e:
+        auth.login_with_code(worker.person.phone, code)
+    assert e.value.code == "auth.locked"
+
+
+def test_api_token_is_scoped_hashed_and_revocable(client, make_user, make_enterprise):
+    mine, other = make_enterprise(), make_enterprise()
+    hr = make_user("hr", enterprise=mine, totp=False)
+    token, plaintext = auth.create_api_token(enterprise=mine, name="HR system", created_by=hr)
+    assert plaintext.split("_")[-1] not in token.token_hash
+    headers = {"Authorization": f"Bearer {plaintext}"}
+    r = client.get("/api/v1/enterprises", headers=headers)
+    assert r.status_code == 200
+    assert [e["id"] for e in r.json()["results"]] == [str(mine.public_id)]
+    assert client.get(f"/api/v1/enterprises/{other.public_id}", headers=headers).status_code == 404
+    auth.revoke_api_token(token)
+    assert client.get("/api/v1/enterprises", headers=headers).status_code == 401
+    assert client.get("/api/v1/enterprises", headers={"Authorization": "Bearer acc_nope_x"}).status_code == 401

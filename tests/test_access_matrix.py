@@ -1,0 +1,97 @@
+"""The access matrix: every object URL, tried by a user of another enterprise, street or
+organisation, answers 404 (never 403, which would leak that the object exists), and leaves no
+read of personal data in the audit log. Each later feature adds its URLs to OBJECT_URLS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from accord.core.models import AuditEntry
+from accord.identity import auth
+from accord.identity.models import Employment
+from tests.conftest import login
+
+
+@dataclass(frozen=True)
+class ObjectUrl:
+    method: str
+    template: str
+    body: dict | None = None
+    owner_status: int | None = 200  # what the owning HR user gets (a control: the URL is right)
+
+
+OBJECT_URLS = [
+    ObjectUrl("get", "/enterprises/{enterprise}/"),
+    ObjectUrl("get", "/people/{person}/"),
+    ObjectUrl("post", "/people/{person}/reveal"),
+    ObjectUrl("post", "/people/{person}/verify", owner_status=302),
+    ObjectUrl("get", "/api/v1/enterprises/{enterprise}"),
+    ObjectUrl("patch", "/api/v1/enterprises/{enterprise}", {"address": "福田区越权路 1 号"}),
+    ObjectUrl("get", "/api/v1/people/{person}"),
+    ObjectUrl("get", "/api/v1/people/{person}/personal-data"),
+    ObjectUrl("post", "/api/v1/people/{person}/verify", {}),
+    ObjectUrl("get", "/api/v1/enterprises/{enterprise}/tokens"),
+    ObjectUrl("post", "/api/v1/enterprises/{enterprise}/tokens", {"name": "x"}, owner_status=201),
+    ObjectUrl("delete", "/api/v1/enterprises/{enterprise}/tokens/{token}", owner_status=None),
+]
+
+OUTSIDERS = ["hr_other", "worker_other", "street_other", "mediator"]
+
+
+@pytest.fixture
+def world(db, make_enterprise, make_person, make_user, organisation):
+    mine = make_enterprise(street="futian")
+    theirs = make_enterprise(street="huaqiangbei")
+    person = make_person(name="本企业员工")
+    Employment.objects.create(person=person, enterprise=mine, start_date="2024-01-01")
+    other_person = make_person(name="他企业员工")
+    Employment.objects.create(person=other_person, enterprise=theirs, start_date="2024-01-01")
+    owner = make_user("hr", enterprise=mine, totp=False)
+    token, _ = auth.create_api_token(enterprise=mine, name="HR system", created_by=owner)
+    users = {
+        "owner": owner,
+        "hr_other": make_user("hr", enterprise=theirs, totp=False),
+        "worker_other": make_user("worker", person=other_person),
+        "street_other": make_user("street_officer", street="huaqiangbei"),
+        "mediator": make_user("mediator", organisation=organisation),
+    }
+    ids = {"enterprise": mine.public_id, "person": person.public_id, "token": token.public_id}
+    return users, ids
+
+
+def _call(client, url: ObjectUrl, ids):
+    path = url.template.format(**ids)
+    method = getattr(client, url.method)
+    if url.body is not None:
+        return method(path, url.body, content_type="application/json")
+    return method(path)
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+@pytest.mark.parametrize("url", OBJECT_URLS, ids=lambda u: f"{u.method} {u.template}")
+def test_outsider_gets_404_and_leaves_no_personal_data_read(client, world, who, url):
+    users, ids = world
+    login(client, users[who])
+    before = AuditEntry.objects.filter(action="identity.person.view_personal_data").count()
+    response = _call(client, url, ids)
+    assert response.status_code == 404, response.content[:300]
+    assert AuditEntry.objects.filter(action="identity.person.view_personal_data").count() == before
+    if url.template.startswith("/api/"):
+        assert response.json()["code"] == "core.not_found"
+
+
+@pytest.mark.parametrize("url", [u for u in OBJECT_URLS if u.owner_status],
+                         ids=lambda u: f"{u.method} {u.template}")
+def test_owner_reaches_the_same_urls(client, world, url):
+    users, ids = world
+    login(client, users["owner"])
+    assert _call(client, url, ids).status_code == url.owner_status
+
+
+def test_anonymous_api_calls_are_401_and_pages_redirect_to_login(client, world):
+    _, ids = world
+    assert client.get(f"/api/v1/people/{ids['person']}").status_code == 401
+    assert client.get(f"/people/{ids['person']}/")["Location"].startswith("/login")
