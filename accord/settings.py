@@ -14,16 +14,19 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ACCORD_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # pytest sets PYTEST_VERSION while it runs: tests default to the test mode.
-ACCORD_ENV = os.environ.get("ACCORD_ENV", "test" if os.environ.get("PYTEST_VERSION") else "development")
+ACCORD_ENV = os.environ.get(
+    "ACCORD_ENV", "test" if os.environ.get("PYTEST_VERSION") else "development"
+)
 if ACCORD_ENV not in {"development", "test", "production"}:
-    raise ImproperlyConfigured(f"ACCORD_ENV must be development, test or production, not {ACCORD_ENV!r}")
+    raise ImproperlyConfigured(
+        f"ACCORD_ENV must be development, test or production, not {ACCORD_ENV!r}"
+    )
 PRODUCTION = ACCORD_ENV == "production"
 DEBUG = os.environ.get("ACCORD_DEBUG", "0" if PRODUCTION else "1") == "1"
 
@@ -52,7 +55,9 @@ ACCORD_INDEX_KEY = _dev_secret(
     "ACCORD_INDEX_KEY", lambda: base64.b64encode(secrets.token_bytes(32)).decode()
 )
 
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -126,12 +131,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not memory, so that a worker process started by a test sees the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # Named per process, so that concurrent test runs never share one file.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     # Rate limits must hold across the web and worker processes: a shared file cache does.
     CACHES = {
@@ -157,7 +165,10 @@ else:
 AUTH_USER_MODEL = "identity.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -193,8 +204,12 @@ STATICFILES_DIRS = [
 STATICFILES_DIRS = [(p, d) for p, d in STATICFILES_DIRS if d.exists()]
 STORAGES = {
     "default": {
-        "BACKEND": os.environ.get("ACCORD_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"),
-        "OPTIONS": {"location": str(VAR_DIR / "files")} if "ACCORD_FILE_STORAGE" not in os.environ else {},
+        "BACKEND": os.environ.get(
+            "ACCORD_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": {"location": str(VAR_DIR / "files")}
+        if "ACCORD_FILE_STORAGE" not in os.environ
+        else {},
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
@@ -202,7 +217,11 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Accord's own knobs.
-ACCORD_SMS_GATEWAY = os.environ.get("ACCORD_SMS_GATEWAY", "accord.core.notifications.LocalSmsGateway")
+ACCORD_SMS_GATEWAY = os.environ.get(
+    "ACCORD_SMS_GATEWAY", "accord.core.notifications.LocalSmsGateway"
+)
+ACCORD_SMS_HTTP_URL = os.environ.get("ACCORD_SMS_HTTP_URL", "http://127.0.0.1:9025")
+ACCORD_SMS_HTTP_SECRET = os.environ.get("ACCORD_SMS_HTTP_SECRET", "")
 ACCORD_IDENTITY_VERIFIER = os.environ.get(
     "ACCORD_IDENTITY_VERIFIER", "accord.identity.verification.RegistryIdentityVerifier"
 )
@@ -229,7 +248,10 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "json" if PRODUCTION else "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if PRODUCTION else "plain",
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},

@@ -73,8 +73,12 @@ def _field_of(loc: list[Any]) -> str:
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError):
     problems = [
-        Problem("core.invalid_value", "取值无效：" + str(e.get("msg", "")), str(e.get("msg", "Invalid value")),
-                _field_of(list(e.get("loc", []))))
+        Problem(
+            "core.invalid_value",
+            "取值无效：" + str(e.get("msg", "")),
+            str(e.get("msg", "Invalid value")),
+            _field_of(list(e.get("loc", []))),
+        )
         for e in exc.errors
     ]
     if not problems:

@@ -82,7 +82,9 @@ class NotFound(AccordError):
     status = 404
 
     def __init__(self, code: str = "core.not_found", field: str | None = None) -> None:
-        super().__init__(code, "未找到该对象，或您无权查看。", "Not found, or not yours to see.", field)
+        super().__init__(
+            code, "未找到该对象，或您无权查看。", "Not found, or not yours to see.", field
+        )
 
 
 class PermissionDenied(AccordError):

@@ -71,7 +71,10 @@ def publish(topic: str, payload: dict[str, Any]) -> OutboxEvent:
     event = OutboxEvent.objects.create(topic=topic, payload=payload)
     now = timezone.now()
     EventDelivery.objects.bulk_create(
-        [EventDelivery(event=event, subscriber=s.name, available_at=now) for s in subscribers_for(topic)]
+        [
+            EventDelivery(event=event, subscriber=s.name, available_at=now)
+            for s in subscribers_for(topic)
+        ]
     )
     transaction.on_commit(_enqueue_delivery)
     return event
@@ -93,7 +96,9 @@ def claim(limit: int = 100, now=None) -> list[EventDelivery]:
     due = Q(status=EventDelivery.Status.PENDING, available_at__lte=now) & (
         Q(leased_until__isnull=True) | Q(leased_until__lt=now)
     )
-    ids = list(EventDelivery.objects.filter(due).order_by("id").values_list("id", flat=True)[:limit])
+    ids = list(
+        EventDelivery.objects.filter(due).order_by("id").values_list("id", flat=True)[:limit]
+    )
     claimed = []
     for delivery_id in ids:
         # Only one worker wins each row: the update re-checks the lease.
@@ -137,7 +142,13 @@ def run_delivery(delivery: EventDelivery, now=None) -> bool:
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
             status=EventDelivery.Status.FAILED if failed else EventDelivery.Status.PENDING,
         )
-        log.warning("delivery %s to %s failed (attempt %s): %s", delivery.id, delivery.subscriber, attempts, exc)
+        log.warning(
+            "delivery %s to %s failed (attempt %s): %s",
+            delivery.id,
+            delivery.subscriber,
+            attempts,
+            exc,
+        )
         return False
 
 

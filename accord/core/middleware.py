@@ -70,16 +70,23 @@ class ActorMiddleware:
 
 
 def wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+    return request.path.startswith("/api/") or "application/json" in request.headers.get(
+        "Accept", ""
+    )
 
 
 def error_response(request: HttpRequest, error: AccordError) -> HttpResponse:
     if wants_json(request):
-        response: HttpResponse = JsonResponse(error.as_dict(), status=error.status,
-                                              json_dumps_params={"ensure_ascii": False})
+        response: HttpResponse = JsonResponse(
+            error.as_dict(), status=error.status, json_dumps_params={"ensure_ascii": False}
+        )
     else:
-        template = "web/error_fragment.html" if getattr(request, "htmx", False) else "web/error.html"
-        response = render(request, template, {"error": error, "lang": get_language()}, status=error.status)
+        template = (
+            "web/error_fragment.html" if getattr(request, "htmx", False) else "web/error.html"
+        )
+        response = render(
+            request, template, {"error": error, "lang": get_language()}, status=error.status
+        )
     retry_after = getattr(error, "retry_after", None)
     if retry_after:
         response["Retry-After"] = str(retry_after)
@@ -105,5 +112,8 @@ def json_body(request: HttpRequest) -> dict:
     try:
         return json.loads(request.body or b"{}")
     except ValueError:
-        raise AccordError("core.malformed_json", "请求内容不是有效的 JSON。",
-                          "The request body is not valid JSON.") from None
+        raise AccordError(
+            "core.malformed_json",
+            "请求内容不是有效的 JSON。",
+            "The request body is not valid JSON.",
+        ) from None

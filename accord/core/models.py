@@ -102,7 +102,9 @@ class EventDelivery(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["event", "subscriber"], name="core_delivery_once_per_subscriber")
+            models.UniqueConstraint(
+                fields=["event", "subscriber"], name="core_delivery_once_per_subscriber"
+            )
         ]
         indexes = [models.Index(fields=["status", "available_at"])]
 

@@ -35,10 +35,16 @@ def paginate(qs: QuerySet, page: int | str | None = 1, size: int | str | None = 
         number = int(page or 1)
         per = int(size or 50)
     except (TypeError, ValueError):
-        raise InvalidInput("core.invalid_page", "页码无效。", "Invalid page number.", "page") from None
+        raise InvalidInput(
+            "core.invalid_page", "页码无效。", "Invalid page number.", "page"
+        ) from None
     if number < 1 or per < 1 or per > MAX_PAGE_SIZE:
-        raise InvalidInput("core.invalid_page", f"页码须 ≥ 1，每页 1–{MAX_PAGE_SIZE} 条。",
-                           f"Page must be ≥ 1 and page size 1–{MAX_PAGE_SIZE}.", "page")
+        raise InvalidInput(
+            "core.invalid_page",
+            f"页码须 ≥ 1，每页 1–{MAX_PAGE_SIZE} 条。",
+            f"Page must be ≥ 1 and page size 1–{MAX_PAGE_SIZE}.",
+            "page",
+        )
     count = qs.order_by()[: COUNT_CAP + 1].count()
     items = list(qs[(number - 1) * per : number * per])
     return Page(items, number, per, min(count, COUNT_CAP), count > COUNT_CAP)

@@ -11,6 +11,9 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+# RQ workers must run django-tasks-rq's job class, or they cannot call DEP 14 tasks.
+RQ_JOB_CLASS = "django_tasks_rq.backend.Job"
+
 
 class Command(BaseCommand):
     help = "Serve Accord (gunicorn) with its task worker and the outbox sweep, in one command."
@@ -18,24 +21,49 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
-        parser.add_argument("--sweep-seconds", type=int, default=30,
-                            help="how often undelivered outbox events are re-enqueued")
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
+        )
+        parser.add_argument(
+            "--sweep-seconds",
+            type=int,
+            default=30,
+            help="how often undelivered outbox events are re-enqueued",
+        )
 
     def handle(self, *args, **opts):
         accord = [sys.executable, "-m", "accord"]
         if settings.ACCORD_TASK_BACKEND == "rq":
-            worker_cmd = [*accord, "rqworker", "default", "--with-scheduler"]
+            worker_cmd = [
+                *accord,
+                "rqworker",
+                "default",
+                "--with-scheduler",
+                "--job-class",
+                RQ_JOB_CLASS,
+            ]
         else:
             worker_cmd = [*accord, "db_worker", "--queue-name", "default"]
         web_cmd = [
-            sys.executable, "-m", "gunicorn", "accord.wsgi:application",
-            "--bind", f"{opts['host']}:{opts['port']}", "--workers", str(opts["workers"]),
-            "--access-logfile", "-", "--graceful-timeout", "5",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "accord.wsgi:application",
+            "--bind",
+            f"{opts['host']}:{opts['port']}",
+            "--workers",
+            str(opts["workers"]),
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "5",
         ]
         procs = [subprocess.Popen(web_cmd), subprocess.Popen(worker_cmd)]
-        self.stdout.write(self.style.SUCCESS(
-            f"Accord is serving on http://{opts['host']}:{opts['port']}/ with its task worker. Ctrl-C stops both."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Accord is serving on http://{opts['host']}:{opts['port']}/ with its task worker. Ctrl-C stops both."
+            )
+        )
         stopping = False
 
         def stop(*_):
