@@ -40,8 +40,14 @@ def make_enterprise(db):
     def make(name: str | None = None, street: str = "futian", industry: str = "65", **kw):
         n = next(_serial)
         return services.create_enterprise(
-            name=name or f"测试企业{n}有限公司", uscc=make_uscc(n * 7919), legal_representative="王五",
-            address=f"福田区测试路{n}号", street=street, industry=industry, **kw)
+            name=name or f"测试企业{n}有限公司",
+            uscc=make_uscc(n * 7919),
+            legal_representative="王五",
+            address=f"福田区测试路{n}号",
+            street=street,
+            industry=industry,
+            **kw,
+        )
 
     return make
 
@@ -50,15 +56,24 @@ def make_enterprise(db):
 def make_person(db):
     def make(name: str = "李四", phone: str | None = None, **kw):
         n = next(_serial)
-        return services.create_person(name=name, id_number=resident_id(n), phone=phone or f"139{n:08d}", **kw)
+        return services.create_person(
+            name=name, id_number=resident_id(n), phone=phone or f"139{n:08d}", **kw
+        )
 
     return make
 
 
 @pytest.fixture
 def make_user(db, make_person):
-    def make(role: str, *, enterprise=None, street: str | None = None, organisation=None, person=None,
-             totp: bool = True) -> User:
+    def make(
+        role: str,
+        *,
+        enterprise=None,
+        street: str | None = None,
+        organisation=None,
+        person=None,
+        totp: bool = True,
+    ) -> User:
         n = next(_serial)
         user = User.objects.create_user(username=f"{role}{n}", password="Correct-horse-42")
         if role == Role.WORKER:
@@ -66,8 +81,13 @@ def make_user(db, make_person):
             user.save()
         else:
             street_obj = Street.objects.get(code=street) if street else None
-            Membership.objects.create(user=user, role=role, enterprise=enterprise, street=street_obj,
-                                      organisation=organisation)
+            Membership.objects.create(
+                user=user,
+                role=role,
+                enterprise=enterprise,
+                street=street_obj,
+                organisation=organisation,
+            )
             if totp:
                 TOTPDevice.objects.create(user=user, name="test", confirmed=True)
         return User.objects.get(pk=user.pk)

@@ -83,8 +83,9 @@ def test_outsider_gets_404_and_leaves_no_personal_data_read(client, world, who, 
         assert response.json()["code"] == "core.not_found"
 
 
-@pytest.mark.parametrize("url", [u for u in OBJECT_URLS if u.owner_status],
-                         ids=lambda u: f"{u.method} {u.template}")
+@pytest.mark.parametrize(
+    "url", [u for u in OBJECT_URLS if u.owner_status], ids=lambda u: f"{u.method} {u.template}"
+)
 def test_owner_reaches_the_same_urls(client, world, url):
     users, ids = world
     login(client, users["owner"])

@@ -13,23 +13,29 @@ pytestmark = pytest.mark.django_db
 def people(make_enterprise, make_person, make_user, organisation):
     enterprise = make_enterprise(name="页面测试科技有限公司")
     worker_person = make_person(name="页面工人")
-    Employment.objects.create(person=worker_person, enterprise=enterprise, start_date="2025-03-01",
-                              position="工程师")
-    return {
-        "admin": make_user("admin"),
-        "bureau_officer": make_user("bureau_officer"),
-        "auditor": make_user("auditor"),
-        "street_officer": make_user("street_officer", street="futian"),
-        "hr": make_user("hr", enterprise=enterprise, totp=False),
-        "mediator": make_user("mediator", organisation=organisation),
-        "worker": make_user("worker", person=worker_person),
-    }, enterprise, worker_person
+    Employment.objects.create(
+        person=worker_person, enterprise=enterprise, start_date="2025-03-01", position="工程师"
+    )
+    return (
+        {
+            "admin": make_user("admin"),
+            "bureau_officer": make_user("bureau_officer"),
+            "auditor": make_user("auditor"),
+            "street_officer": make_user("street_officer", street="futian"),
+            "hr": make_user("hr", enterprise=enterprise, totp=False),
+            "mediator": make_user("mediator", organisation=organisation),
+            "worker": make_user("worker", person=worker_person),
+        },
+        enterprise,
+        worker_person,
+    )
 
 
-@pytest.mark.parametrize("role", ["admin", "bureau_officer", "auditor", "street_officer", "hr", "mediator",
-                                  "worker"])
+@pytest.mark.parametrize(
+    "role", ["admin", "bureau_officer", "auditor", "street_officer", "hr", "mediator", "worker"]
+)
 def test_every_role_sees_its_home(client, people, role):
-    users, enterprise, worker_person = people
+    users, _enterprise, _worker_person = people
     login(client, users[role])
     r = client.get("/")
     assert r.status_code == 200
@@ -44,7 +50,7 @@ def test_every_role_sees_its_home(client, people, role):
 
 
 def test_street_officer_lists_only_their_street(client, people, make_enterprise):
-    users, enterprise, _ = people
+    users, _enterprise, _ = people
     make_enterprise(name="梅林的企业", street="meilin")
     login(client, users["street_officer"])
     html = client.get("/enterprises/").content.decode()
@@ -52,7 +58,7 @@ def test_street_officer_lists_only_their_street(client, people, make_enterprise)
 
 
 def test_lists_show_masked_numbers_and_reveal_is_audited(client, people):
-    users, enterprise, person = people
+    users, _enterprise, person = people
     login(client, users["hr"])
     html = client.get("/people/").content.decode()
     assert person.id_number_masked in html and person.id_number not in html

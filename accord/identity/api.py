@@ -24,7 +24,9 @@ router = Router(tags=["identity"])
 
 
 def _forbidden() -> PermissionDenied:
-    return PermissionDenied("auth.forbidden", "您的角色无权执行此操作。", "Your role may not do this.")
+    return PermissionDenied(
+        "auth.forbidden", "您的角色无权执行此操作。", "Your role may not do this."
+    )
 
 
 def require_role(request: HttpRequest, *roles: str):
@@ -68,10 +70,19 @@ class EnterpriseOut(Schema):
     @staticmethod
     def from_model(e: Enterprise) -> dict:
         return {
-            "id": e.public_id, "name": e.name, "uscc": e.uscc, "legal_representative": e.legal_representative,
-            "address": e.address, "street": e.street.code, "street_name": e.street.name_zh,
-            "industry": e.industry.code, "section": e.industry.section, "industry_name": e.industry.name_zh,
-            "size": e.size, "employee_count": e.employee_count, "status": e.status,
+            "id": e.public_id,
+            "name": e.name,
+            "uscc": e.uscc,
+            "legal_representative": e.legal_representative,
+            "address": e.address,
+            "street": e.street.code,
+            "street_name": e.street.name_zh,
+            "industry": e.industry.code,
+            "section": e.industry.section,
+            "industry_name": e.industry.name_zh,
+            "size": e.size,
+            "employee_count": e.employee_count,
+            "status": e.status,
         }
 
 
@@ -114,8 +125,13 @@ class PersonOut(Schema):
     @staticmethod
     def from_model(p: Person) -> dict:
         return {
-            "id": p.public_id, "name": p.name, "id_type": p.id_type, "id_number_masked": p.id_number_masked,
-            "phone_masked": p.phone_masked, "birth_date": p.birth_date, "gender": p.gender,
+            "id": p.public_id,
+            "name": p.name,
+            "id_type": p.id_type,
+            "id_number_masked": p.id_number_masked,
+            "phone_masked": p.phone_masked,
+            "birth_date": p.birth_date,
+            "gender": p.gender,
             "verification_level": p.verification_level,
         }
 
@@ -186,16 +202,25 @@ class ImportResult(Schema):
 
 
 def _meta(page) -> dict:
-    return {"count": page.count, "count_capped": page.count_capped, "page": page.number,
-            "page_size": page.size, "has_next": page.has_next}
+    return {
+        "count": page.count,
+        "count_capped": page.count_capped,
+        "page": page.number,
+        "page_size": page.size,
+        "has_next": page.has_next,
+    }
 
 
 def _filtered(filterset_class, request: HttpRequest, qs):
     fs = filterset_class(request.GET, queryset=qs)
     if not fs.is_valid():
         field, errors = next(iter(fs.errors.items()))
-        raise InvalidInput("core.invalid_filter", f"筛选条件无效：{errors[0]}", f"Invalid filter: {errors[0]}",
-                           field)
+        raise InvalidInput(
+            "core.invalid_filter",
+            f"筛选条件无效：{errors[0]}",
+            f"Invalid filter: {errors[0]}",
+            field,
+        )
     return fs.qs
 
 
@@ -204,9 +229,13 @@ def me(request: HttpRequest):
     who = principal(request)
     person = getattr(who, "person", None)
     return {
-        "username": who.get_username(), "roles": sorted(who.roles), "primary_role": who.primary_role,
+        "username": who.get_username(),
+        "roles": sorted(who.roles),
+        "primary_role": who.primary_role,
         "person": person.public_id if person else None,
-        "enterprises": list(Enterprise.objects.filter(pk__in=who.enterprise_ids).values_list("public_id", flat=True)),
+        "enterprises": list(
+            Enterprise.objects.filter(pk__in=who.enterprise_ids).values_list("public_id", flat=True)
+        ),
     }
 
 
@@ -235,7 +264,10 @@ def update_enterprise(request: HttpRequest, enterprise_id: str, payload: Enterpr
     changes = payload.dict(exclude_unset=True)
     if not who.has_role(Role.ADMIN, Role.BUREAU_OFFICER):
         # HR keeps its own contact details current; registration facts are the bureau's.
-        if not (enterprise.pk in who.enterprise_ids and set(changes) <= {"address", "legal_representative"}):
+        if not (
+            enterprise.pk in who.enterprise_ids
+            and set(changes) <= {"address", "legal_representative"}
+        ):
             raise _forbidden()
     return EnterpriseOut.from_model(services.update_enterprise(enterprise, changes))
 
@@ -275,27 +307,47 @@ def verify_person(request: HttpRequest, person_id: str):
         raise _forbidden()
     v = services.verify_person(person)
     person.refresh_from_db()
-    return {"id": v.public_id, "result": v.result, "level": v.level, "verifier": v.verifier,
-            "at": v.created_at, "person_level": person.verification_level}
+    return {
+        "id": v.public_id,
+        "result": v.result,
+        "level": v.level,
+        "verifier": v.verifier,
+        "at": v.created_at,
+        "person_level": person.verification_level,
+    }
 
 
 @router.post("/registry/import", response=ImportResult)
-def import_registry(request: HttpRequest, file: UploadedFile = File(...), skip_bad_rows: bool = False):
+def import_registry(
+    request: HttpRequest, file: UploadedFile = File(...), skip_bad_rows: bool = False
+):
     require_role(request, Role.ADMIN, Role.BUREAU_OFFICER)
     if file.size and file.size > 20 * 1024 * 1024:
-        raise InvalidInput("import.too_large", "文件不能超过 20 MB。", "The file must be at most 20 MB.", "file")
-    return services.import_registry(file.read(), source=file.name or "upload", skip_bad_rows=skip_bad_rows)
+        raise InvalidInput(
+            "import.too_large", "文件不能超过 20 MB。", "The file must be at most 20 MB.", "file"
+        )
+    return services.import_registry(
+        file.read(), source=file.name or "upload", skip_bad_rows=skip_bad_rows
+    )
 
 
 def _token_out(t: ApiToken) -> dict:
-    return {"id": t.public_id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at,
-            "last_used_at": t.last_used_at, "revoked_at": t.revoked_at}
+    return {
+        "id": t.public_id,
+        "name": t.name,
+        "prefix": t.prefix,
+        "created_at": t.created_at,
+        "last_used_at": t.last_used_at,
+        "revoked_at": t.revoked_at,
+    }
 
 
 def _hr_enterprise(request: HttpRequest, enterprise_id: str) -> Enterprise:
     who = principal(request)
     enterprise = get_scoped(Enterprise, who, enterprise_id)
-    if enterprise.pk not in getattr(who, "enterprise_ids", set()) or not hasattr(who, "memberships"):
+    if enterprise.pk not in getattr(who, "enterprise_ids", set()) or not hasattr(
+        who, "memberships"
+    ):
         raise _forbidden()
     return enterprise
 
@@ -306,15 +358,20 @@ def list_tokens(request: HttpRequest, enterprise_id: str):
     return [_token_out(t) for t in enterprise.api_tokens.all()]
 
 
-@router.post("/enterprises/{enterprise_id}/tokens", response={201: TokenCreated}, auth=SessionAuth())
+@router.post(
+    "/enterprises/{enterprise_id}/tokens", response={201: TokenCreated}, auth=SessionAuth()
+)
 def create_token(request: HttpRequest, enterprise_id: str, payload: TokenIn):
     enterprise = _hr_enterprise(request, enterprise_id)
-    token, plaintext = auth_services.create_api_token(enterprise=enterprise, name=payload.name,
-                                                      created_by=request.user)
+    token, plaintext = auth_services.create_api_token(
+        enterprise=enterprise, name=payload.name, created_by=request.user
+    )
     return Status(201, {**_token_out(token), "token": plaintext})
 
 
-@router.delete("/enterprises/{enterprise_id}/tokens/{token_id}", response={204: None}, auth=SessionAuth())
+@router.delete(
+    "/enterprises/{enterprise_id}/tokens/{token_id}", response={204: None}, auth=SessionAuth()
+)
 def revoke_token(request: HttpRequest, enterprise_id: str, token_id: str):
     enterprise = _hr_enterprise(request, enterprise_id)
     token = get_scoped(ApiToken, request.user, token_id, queryset=enterprise.api_tokens.all())
@@ -323,15 +380,29 @@ def revoke_token(request: HttpRequest, enterprise_id: str, token_id: str):
 
 
 @router.get("/audit", response=AuditList)
-def list_audit(request: HttpRequest, page: int = 1, page_size: int = 50, action: str = "",
-               object_id: str = ""):
+def list_audit(
+    request: HttpRequest, page: int = 1, page_size: int = 50, action: str = "", object_id: str = ""
+):
     qs = scoped(AuditEntry, principal(request))
     if action:
         qs = qs.filter(action__startswith=action)
     if object_id:
         qs = qs.filter(object_id=object_id)
     p = paginate(qs, page, page_size)
-    return {**_meta(p), "results": [
-        {"at": a.at, "actor": a.actor_label, "role": a.role, "action": a.action, "object_type": a.object_type,
-         "object_id": a.object_id, "object_label": a.object_label, "changes": a.changes, "ip": a.ip}
-        for a in p.items]}
+    return {
+        **_meta(p),
+        "results": [
+            {
+                "at": a.at,
+                "actor": a.actor_label,
+                "role": a.role,
+                "action": a.action,
+                "object_type": a.object_type,
+                "object_id": a.object_id,
+                "object_label": a.object_label,
+                "changes": a.changes,
+                "ip": a.ip,
+            }
+            for a in p.items
+        ],
+    }

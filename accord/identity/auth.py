@@ -29,13 +29,21 @@ class LoginFailed(AccordError):
 
 
 def _bad_credentials() -> LoginFailed:
-    return LoginFailed("auth.invalid_credentials", "用户名或密码错误。", "Wrong username or password.")
+    return LoginFailed(
+        "auth.invalid_credentials", "用户名或密码错误。", "Wrong username or password."
+    )
 
 
 def _as(user: User) -> Actor:
     a = current_actor()
-    return Actor(user_id=user.pk, label=user.get_username(), role=user.primary_role, ip=a.ip,
-                 user_agent=a.user_agent, request_id=a.request_id)
+    return Actor(
+        user_id=user.pk,
+        label=user.get_username(),
+        role=user.primary_role,
+        ip=a.ip,
+        user_agent=a.user_agent,
+        request_id=a.request_id,
+    )
 
 
 def check_password_login(username: str, password: str, ip: str | None) -> User:
@@ -45,10 +53,16 @@ def check_password_login(username: str, password: str, ip: str | None) -> User:
     ratelimit.check_not_locked(key, code="auth.locked")
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
-        locked = ratelimit.register_failure(key, settings.ACCORD_LOGIN_MAX_FAILURES,
-                                            settings.ACCORD_LOGIN_LOCKOUT_SECONDS)
-        audit.record("auth.login_failed", None, object_type="identity.user", object_id=username[:64],
-                     changes={"locked": [None, locked]})
+        locked = ratelimit.register_failure(
+            key, settings.ACCORD_LOGIN_MAX_FAILURES, settings.ACCORD_LOGIN_LOCKOUT_SECONDS
+        )
+        audit.record(
+            "auth.login_failed",
+            None,
+            object_type="identity.user",
+            object_id=username[:64],
+            changes={"locked": [None, locked]},
+        )
         raise _bad_credentials()
     ratelimit.clear_failures(key)
     return user
@@ -63,15 +77,23 @@ def check_totp(user: User, token: str) -> TOTPDevice:
     ratelimit.check_not_locked(key, code="auth.locked")
     device = totp_device(user)
     if device is None:
-        raise LoginFailed("auth.totp_not_enrolled", "该账号尚未绑定动态口令，请联系管理员。",
-                          "No authenticator is enrolled for this account; ask an administrator.")
+        raise LoginFailed(
+            "auth.totp_not_enrolled",
+            "该账号尚未绑定动态口令，请联系管理员。",
+            "No authenticator is enrolled for this account; ask an administrator.",
+        )
     if not (token or "").strip().isdigit() or not device.verify_token(token.strip()):
-        locked = ratelimit.register_failure(key, settings.ACCORD_LOGIN_MAX_FAILURES,
-                                            settings.ACCORD_LOGIN_LOCKOUT_SECONDS)
+        locked = ratelimit.register_failure(
+            key, settings.ACCORD_LOGIN_MAX_FAILURES, settings.ACCORD_LOGIN_LOCKOUT_SECONDS
+        )
         with acting_as(_as(user)):
             audit.record("auth.totp_failed", user, changes={"locked": [None, locked]})
-        raise LoginFailed("auth.totp_invalid", "动态口令错误或已过期。", "Wrong or expired one-time code.",
-                          "otp_token")
+        raise LoginFailed(
+            "auth.totp_invalid",
+            "动态口令错误或已过期。",
+            "Wrong or expired one-time code.",
+            "otp_token",
+        )
     ratelimit.clear_failures(key)
     return device
 
@@ -83,8 +105,11 @@ def record_login(user: User, method: str) -> None:
 
 # ---- workers: phone + SMS code ------------------------------------------------------------
 
+
 def _code_hash(phone_index: str, code: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), f"{phone_index}:{code}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"{phone_index}:{code}".encode(), hashlib.sha256
+    ).hexdigest()
 
 
 @transaction.atomic
@@ -92,22 +117,35 @@ def send_login_code(phone: str, ip: str | None) -> None:
     """Text a 6-digit code. Answers the same whether or not the phone is known (no enumeration)."""
     phone = clean_phone(phone)
     index = blind_index(phone, "phone")
-    ratelimit.hit(f"sms-phone:{index}", limit=1, window=settings.ACCORD_SMS_SEND_INTERVAL_SECONDS,
-                  code="auth.sms_too_soon")
-    ratelimit.hit(f"sms-ip:{ip}", limit=settings.ACCORD_SMS_SENDS_PER_HOUR_PER_IP, window=3600,
-                  code="auth.sms_rate_limited")
+    ratelimit.hit(
+        f"sms-phone:{index}",
+        limit=1,
+        window=settings.ACCORD_SMS_SEND_INTERVAL_SECONDS,
+        code="auth.sms_too_soon",
+    )
+    ratelimit.hit(
+        f"sms-ip:{ip}",
+        limit=settings.ACCORD_SMS_SENDS_PER_HOUR_PER_IP,
+        window=3600,
+        code="auth.sms_rate_limited",
+    )
     user = User.objects.filter(person__phone_index=index, is_active=True).first()
     if user is None:
         return
     code = f"{secrets.randbelow(10**6):06d}"
     LoginCode.objects.filter(phone_index=index, used_at__isnull=True).update(used_at=timezone.now())
     LoginCode.objects.create(
-        phone_index=index, code_hash=_code_hash(index, code),
+        phone_index=index,
+        code_hash=_code_hash(index, code),
         expires_at=timezone.now() + timedelta(seconds=settings.ACCORD_OTP_TTL_SECONDS),
     )
     minutes = settings.ACCORD_OTP_TTL_SECONDS // 60
-    send_sms(phone, f"【福田区和谐劳动关系服务平台】您的登录验证码是 {code}，{minutes} 分钟内有效。"
-                    f"请勿告诉他人。Your login code is {code}.", sensitive=True)
+    send_sms(
+        phone,
+        f"【福田区和谐劳动关系服务平台】您的登录验证码是 {code}，{minutes} 分钟内有效。"
+        f"请勿告诉他人。Your login code is {code}.",
+        sensitive=True,
+    )
 
 
 def login_with_code(phone: str, code: str) -> User:
@@ -116,8 +154,12 @@ def login_with_code(phone: str, code: str) -> User:
     lock_key = f"code-phone:{index}"
     ratelimit.check_not_locked(lock_key, code="auth.locked")
     with transaction.atomic():
-        login_code = (LoginCode.objects.select_for_update()
-                      .filter(phone_index=index, used_at__isnull=True).order_by("-created_at").first())
+        login_code = (
+            LoginCode.objects.select_for_update()
+            .filter(phone_index=index, used_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
         ok = (
             login_code is not None
             and login_code.expires_at > timezone.now()
@@ -131,11 +173,16 @@ def login_with_code(phone: str, code: str) -> User:
             login_code.used_at = timezone.now()
             login_code.save(update_fields=["used_at"])
     if not ok:
-        ratelimit.register_failure(lock_key, settings.ACCORD_LOGIN_MAX_FAILURES,
-                                   settings.ACCORD_LOGIN_LOCKOUT_SECONDS)
+        ratelimit.register_failure(
+            lock_key, settings.ACCORD_LOGIN_MAX_FAILURES, settings.ACCORD_LOGIN_LOCKOUT_SECONDS
+        )
         if login_code is not None and login_code.expires_at <= timezone.now():
-            raise LoginFailed("auth.code_expired", "验证码已过期，请重新获取。",
-                              "The code has expired; ask for a new one.", "code")
+            raise LoginFailed(
+                "auth.code_expired",
+                "验证码已过期，请重新获取。",
+                "The code has expired; ask for a new one.",
+                "code",
+            )
         raise LoginFailed("auth.code_invalid", "验证码错误。", "Wrong code.", "code")
     ratelimit.clear_failures(lock_key)
     user = User.objects.get(person__phone_index=index)
@@ -145,7 +192,7 @@ def login_with_code(phone: str, code: str) -> User:
 
 # ---- API tokens for enterprise HR systems --------------------------------------------------
 
-TOKEN_PREFIX = "acc_"
+TOKEN_PREFIX = "acc_"  # noqa: S105 (a public marker, not a secret)
 
 
 def _token_hash(secret: str) -> str:
@@ -153,14 +200,21 @@ def _token_hash(secret: str) -> str:
 
 
 @transaction.atomic
-def create_api_token(*, enterprise: Enterprise, name: str, created_by: User) -> tuple[ApiToken, str]:
+def create_api_token(
+    *, enterprise: Enterprise, name: str, created_by: User
+) -> tuple[ApiToken, str]:
     """Returns the token and its plaintext, shown once; only the hash is kept."""
     if not name.strip():
         raise InvalidInput("core.required", "此项为必填项。", "This field is required.", "name")
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(enterprise=enterprise, name=name.strip()[:100], prefix=prefix,
-                                    token_hash=_token_hash(secret), created_by=created_by)
+    token = ApiToken.objects.create(
+        enterprise=enterprise,
+        name=name.strip()[:100],
+        prefix=prefix,
+        token_hash=_token_hash(secret),
+        created_by=created_by,
+    )
     audit.record("identity.api_token.create", token, enterprise_id=enterprise.pk, label=token.name)
     return token, f"{TOKEN_PREFIX}{prefix}_{secret}"
 
@@ -170,7 +224,9 @@ def revoke_api_token(token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])
-        audit.record("identity.api_token.revoke", token, enterprise_id=token.enterprise_id, label=token.name)
+        audit.record(
+            "identity.api_token.revoke", token, enterprise_id=token.enterprise_id, label=token.name
+        )
 
 
 @dataclass
@@ -204,8 +260,12 @@ class TokenPrincipal:
 def authenticate_token(raw: str) -> TokenPrincipal | None:
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    prefix, _, secret = raw[len(TOKEN_PREFIX):].partition("_")
-    token = ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True).select_related("enterprise").first()
+    prefix, _, secret = raw[len(TOKEN_PREFIX) :].partition("_")
+    token = (
+        ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True)
+        .select_related("enterprise")
+        .first()
+    )
     if token is None or not hmac.compare_digest(token.token_hash, _token_hash(secret)):
         return None
     if token.last_used_at is None or timezone.now() - token.last_used_at > timedelta(minutes=5):

@@ -13,8 +13,11 @@ from accord.identity.reference import SECTIONS
 class EnterpriseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="名称或信用代码 / Name or USCC")
     street = django_filters.CharFilter(field_name="street__code", label="街道 / Street")
-    section = django_filters.ChoiceFilter(field_name="industry__section", label="行业门类 / Section",
-                                          choices=[(k, f"{k} {v[0]}") for k, v in SECTIONS.items()])
+    section = django_filters.ChoiceFilter(
+        field_name="industry__section",
+        label="行业门类 / Section",
+        choices=[(k, f"{k} {v[0]}") for k, v in SECTIONS.items()],
+    )
     industry = django_filters.CharFilter(field_name="industry__code", label="行业大类 / Division")
     size = django_filters.ChoiceFilter(choices=Enterprise.Size.choices, label="规模 / Size")
     status = django_filters.ChoiceFilter(choices=Enterprise.Status.choices, label="状态 / Status")
@@ -32,7 +35,9 @@ class EnterpriseFilter(django_filters.FilterSet):
 
 class PersonFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="姓名、证件号或手机号 / Name, ID or phone")
-    verification_level = django_filters.ChoiceFilter(choices=Person.Level.choices, label="认证级别 / Level")
+    verification_level = django_filters.ChoiceFilter(
+        choices=Person.Level.choices, label="认证级别 / Level"
+    )
     enterprise = django_filters.UUIDFilter(method="by_enterprise", label="企业 / Enterprise")
 
     class Meta:
@@ -44,9 +49,15 @@ class PersonFilter(django_filters.FilterSet):
         if not value:
             return qs
         # Encrypted fields are found by their blind index, exactly, never by substring.
-        exact = Q(id_number_index__in=[blind_index(f"{t}:{value}", "id") for t, _ in Person.IdType.choices])
+        exact = Q(
+            id_number_index__in=[
+                blind_index(f"{t}:{value}", "id") for t, _ in Person.IdType.choices
+            ]
+        )
         exact |= Q(phone_index=blind_index(value, "phone"))
         return qs.filter(exact | Q(name__startswith=value))
 
     def by_enterprise(self, qs, name, value):
-        return qs.filter(employments__enterprise__public_id=value, employments__end_date__isnull=True)
+        return qs.filter(
+            employments__enterprise__public_id=value, employments__end_date__isnull=True
+        )

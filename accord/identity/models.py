@@ -22,8 +22,15 @@ class Role(models.TextChoices):
 
 
 # Most powerful first: the primary role of a user with several memberships.
-ROLE_ORDER = [Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR, Role.STREET_OFFICER, Role.MEDIATOR,
-              Role.HR, Role.WORKER]
+ROLE_ORDER = [
+    Role.ADMIN,
+    Role.BUREAU_OFFICER,
+    Role.AUDITOR,
+    Role.STREET_OFFICER,
+    Role.MEDIATOR,
+    Role.HR,
+    Role.WORKER,
+]
 
 
 class Street(models.Model):
@@ -68,7 +75,9 @@ class Enterprise(AccordModel):
     legal_representative = models.CharField(max_length=60)
     address = models.CharField(max_length=300)
     street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="enterprises")
-    industry = models.ForeignKey(IndustryDivision, on_delete=models.PROTECT, related_name="enterprises")
+    industry = models.ForeignKey(
+        IndustryDivision, on_delete=models.PROTECT, related_name="enterprises"
+    )
     size = models.CharField(max_length=10, choices=Size.choices, default=Size.SMALL)
     employee_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
@@ -133,8 +142,9 @@ class Organisation(AccordModel):
 
 class User(AbstractUser):
     public_id = models.UUIDField(unique=True, editable=False, null=True)
-    person = models.OneToOneField(Person, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="user")
+    person = models.OneToOneField(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="user"
+    )
 
     def save(self, *args, **kwargs):
         if self.public_id is None:
@@ -145,7 +155,11 @@ class User(AbstractUser):
 
     @cached_property
     def memberships_list(self) -> list[Membership]:
-        return list(self.memberships.filter(active=True).select_related("enterprise", "street", "organisation"))
+        return list(
+            self.memberships.filter(active=True).select_related(
+                "enterprise", "street", "organisation"
+            )
+        )
 
     @cached_property
     def roles(self) -> set[str]:
@@ -168,16 +182,25 @@ class User(AbstractUser):
 
     @cached_property
     def enterprise_ids(self) -> set[int]:
-        return {m.enterprise_id for m in self.memberships_list if m.role == Role.HR and m.enterprise_id}
+        return {
+            m.enterprise_id for m in self.memberships_list if m.role == Role.HR and m.enterprise_id
+        }
 
     @cached_property
     def street_ids(self) -> set[int]:
-        return {m.street_id for m in self.memberships_list if m.role == Role.STREET_OFFICER and m.street_id}
+        return {
+            m.street_id
+            for m in self.memberships_list
+            if m.role == Role.STREET_OFFICER and m.street_id
+        }
 
     @cached_property
     def organisation_ids(self) -> set[int]:
-        return {m.organisation_id for m in self.memberships_list
-                if m.role == Role.MEDIATOR and m.organisation_id}
+        return {
+            m.organisation_id
+            for m in self.memberships_list
+            if m.role == Role.MEDIATOR and m.organisation_id
+        }
 
     @property
     def needs_totp(self) -> bool:
@@ -191,8 +214,9 @@ class Membership(AccordModel):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, null=True, blank=True,
-                                   related_name="memberships")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
     street = models.ForeignKey(Street, on_delete=models.PROTECT, null=True, blank=True)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True)
     active = models.BooleanField(default=True)

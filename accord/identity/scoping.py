@@ -32,7 +32,8 @@ def people_for(user) -> QuerySet[Person]:
     cond = Q(pk__in=[user.person_id] if getattr(user, "person_id", None) else [])
     if user.enterprise_ids or user.street_ids:
         employed = Employment.objects.filter(
-            Q(enterprise_id__in=list(user.enterprise_ids)) | Q(enterprise__street_id__in=list(user.street_ids))
+            Q(enterprise_id__in=list(user.enterprise_ids))
+            | Q(enterprise__street_id__in=list(user.street_ids))
         ).values("person_id")
         cond |= Q(pk__in=employed)
     return qs.filter(cond)
@@ -43,7 +44,9 @@ def employments_for(user) -> QuerySet[Employment]:
     qs = Employment.objects.select_related("enterprise", "person")
     if user.has_role(*ALL_SEEING):
         return qs
-    cond = Q(enterprise_id__in=list(user.enterprise_ids)) | Q(enterprise__street_id__in=list(user.street_ids))
+    cond = Q(enterprise_id__in=list(user.enterprise_ids)) | Q(
+        enterprise__street_id__in=list(user.street_ids)
+    )
     if getattr(user, "person_id", None):
         cond |= Q(person_id=user.person_id)
     return qs.filter(cond)

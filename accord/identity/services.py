@@ -30,39 +30,71 @@ from accord.identity.validators import (
 )
 from accord.identity.verification import id_index, name_index, verifier
 
-ENTERPRISE_FIELDS = ["name", "uscc", "legal_representative", "address", "street", "industry",
-                     "size", "employee_count", "status"]
+ENTERPRISE_FIELDS = [
+    "name",
+    "uscc",
+    "legal_representative",
+    "address",
+    "street",
+    "industry",
+    "size",
+    "employee_count",
+    "status",
+]
 
 
 def _street(code: str) -> Street:
     street = Street.objects.filter(code=code).first()
     if street is None:
-        raise InvalidInput("identity.street_unknown", "街道不存在；福田区共 10 个街道。",
-                           "Unknown street; Futian has 10 streets.", "street")
+        raise InvalidInput(
+            "identity.street_unknown",
+            "街道不存在；福田区共 10 个街道。",
+            "Unknown street; Futian has 10 streets.",
+            "street",
+        )
     return street
 
 
 def _industry(code: str) -> IndustryDivision:
     industry = IndustryDivision.objects.filter(code=code).first()
     if industry is None:
-        raise InvalidInput("identity.industry_unknown", "行业代码不是 GB/T 4754-2017 的大类代码。",
-                           "Not a GB/T 4754-2017 industry division code.", "industry")
+        raise InvalidInput(
+            "identity.industry_unknown",
+            "行业代码不是 GB/T 4754-2017 的大类代码。",
+            "Not a GB/T 4754-2017 industry division code.",
+            "industry",
+        )
     return industry
 
 
 def _choice(value: str, choices, field: str) -> str:
     if value not in dict(choices):
-        raise InvalidInput("core.invalid_choice", "取值不在可选范围内。", "Not one of the allowed values.", field)
+        raise InvalidInput(
+            "core.invalid_choice", "取值不在可选范围内。", "Not one of the allowed values.", field
+        )
     return value
 
 
 @transaction.atomic
-def create_enterprise(*, name: str, uscc: str, legal_representative: str, address: str, street: str,
-                      industry: str, size: str = "small", employee_count: int = 0) -> Enterprise:
+def create_enterprise(
+    *,
+    name: str,
+    uscc: str,
+    legal_representative: str,
+    address: str,
+    street: str,
+    industry: str,
+    size: str = "small",
+    employee_count: int = 0,
+) -> Enterprise:
     code = clean_uscc(uscc)
     if Enterprise.objects.filter(uscc=code).exists():
-        raise Conflict("identity.enterprise_duplicate", "该统一社会信用代码的企业已存在。",
-                       "An enterprise with this unified social credit code already exists.", "uscc")
+        raise Conflict(
+            "identity.enterprise_duplicate",
+            "该统一社会信用代码的企业已存在。",
+            "An enterprise with this unified social credit code already exists.",
+            "uscc",
+        )
     enterprise = Enterprise.objects.create(
         name=clean_name(name, "name", 200),
         uscc=code,
@@ -73,12 +105,20 @@ def create_enterprise(*, name: str, uscc: str, legal_representative: str, addres
         size=_choice(size, Enterprise.Size.choices, "size"),
         employee_count=employee_count,
     )
-    audit.record("identity.enterprise.create", enterprise,
-                 changes=audit.diff({}, audit.snapshot(enterprise, ENTERPRISE_FIELDS)))
-    publish("identity.enterprise.created", {
-        "enterprise": str(enterprise.public_id), "street": enterprise.street.code,
-        "industry": enterprise.industry.code, "size": enterprise.size,
-    })
+    audit.record(
+        "identity.enterprise.create",
+        enterprise,
+        changes=audit.diff({}, audit.snapshot(enterprise, ENTERPRISE_FIELDS)),
+    )
+    publish(
+        "identity.enterprise.created",
+        {
+            "enterprise": str(enterprise.public_id),
+            "street": enterprise.street.code,
+            "industry": enterprise.industry.code,
+            "size": enterprise.size,
+        },
+    )
     return enterprise
 
 
@@ -104,13 +144,17 @@ def update_enterprise(enterprise: Enterprise, changes: dict[str, Any]) -> Enterp
         elif key == "employee_count":
             enterprise.employee_count = int(value)
         else:
-            raise InvalidInput("core.field_not_editable", "该字段不可修改。", "This field cannot be changed.", key)
+            raise InvalidInput(
+                "core.field_not_editable", "该字段不可修改。", "This field cannot be changed.", key
+            )
     enterprise.save()
     changed = audit.diff(before, audit.snapshot(enterprise, ENTERPRISE_FIELDS))
     if changed:
         audit.record("identity.enterprise.update", enterprise, changes=changed)
-        publish("identity.enterprise.updated", {"enterprise": str(enterprise.public_id),
-                                                 "fields": sorted(changed)})
+        publish(
+            "identity.enterprise.updated",
+            {"enterprise": str(enterprise.public_id), "fields": sorted(changed)},
+        )
     return enterprise
 
 
@@ -128,7 +172,9 @@ def find_person_by_phone(phone: str) -> Person | None:
 
 
 @transaction.atomic
-def create_person(*, name: str, id_type: str = "resident", id_number: str, phone: str = "") -> Person:
+def create_person(
+    *, name: str, id_type: str = "resident", id_number: str, phone: str = ""
+) -> Person:
     problems = ProblemList()
     number = birth = gender = None
     try:
@@ -147,22 +193,38 @@ def create_person(*, name: str, id_type: str = "resident", id_number: str, phone
     problems.raise_if_any()
     index = person_index(id_type, number)
     if Person.objects.filter(id_number_index=index).exists():
-        raise Conflict("identity.person_duplicate", "该证件号码的人员已存在。",
-                       "A person with this document number already exists.", "id_number")
+        raise Conflict(
+            "identity.person_duplicate",
+            "该证件号码的人员已存在。",
+            "A person with this document number already exists.",
+            "id_number",
+        )
     if phone and Person.objects.filter(phone_index=blind_index(phone, "phone")).exists():
-        raise Conflict("identity.phone_duplicate", "该手机号码已被其他人员使用。",
-                       "This phone number belongs to another person.", "phone")
+        raise Conflict(
+            "identity.phone_duplicate",
+            "该手机号码已被其他人员使用。",
+            "This phone number belongs to another person.",
+            "phone",
+        )
     person = Person.objects.create(
-        name=name, id_type=id_type, id_number=number, id_number_index=index,
+        name=name,
+        id_type=id_type,
+        id_number=number,
+        id_number_index=index,
         id_number_masked=mask_id_number(number),
-        phone=phone, phone_index=blind_index(phone, "phone") if phone else "",
+        phone=phone,
+        phone_index=blind_index(phone, "phone") if phone else "",
         phone_masked=mask_phone(phone) if phone else "",
-        birth_date=birth, gender=gender or "",
+        birth_date=birth,
+        gender=gender or "",
         # The document number passed its check digit (or format) test: the lowest level.
         verification_level=Person.Level.CHECKSUM,
     )
-    audit.record("identity.person.create", person,
-                 changes={"name": [None, name], "id_number": ["***", "***"], "id_type": [None, id_type]})
+    audit.record(
+        "identity.person.create",
+        person,
+        changes={"name": [None, name], "id_number": ["***", "***"], "id_type": [None, id_type]},
+    )
     return person
 
 
@@ -173,17 +235,28 @@ def verify_person(person: Person) -> IdentityVerification:
     v = verifier()
     outcome = v.verify(person.name, person.id_type, person.id_number)
     record = IdentityVerification.objects.create(
-        person=person, verifier=v.name, result=outcome.result, level=outcome.level,
+        person=person,
+        verifier=v.name,
+        result=outcome.result,
+        level=outcome.level,
         evidence=outcome.evidence,
     )
     before = person.verification_level
     ranks = [c for c, _ in Person.Level.choices]
-    if outcome.result == "verified" and ranks.index(outcome.level) > ranks.index(person.verification_level):
+    if outcome.result == "verified" and ranks.index(outcome.level) > ranks.index(
+        person.verification_level
+    ):
         person.verification_level = outcome.level
         person.verified_at = timezone.now()
         person.save(update_fields=["verification_level", "verified_at", "updated_at"])
-    audit.record("identity.person.verify", person, changes={
-        "result": [None, outcome.result], "verification_level": [before, person.verification_level]})
+    audit.record(
+        "identity.person.verify",
+        person,
+        changes={
+            "result": [None, outcome.result],
+            "verification_level": [before, person.verification_level],
+        },
+    )
     return record
 
 
@@ -192,15 +265,21 @@ def verify_in_person(person: Person, note: str) -> IdentityVerification:
     """An officer saw the document and the person: the highest level."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     record = IdentityVerification.objects.create(
-        person=person, verifier="in-person", result="verified", level=Person.Level.IN_PERSON,
+        person=person,
+        verifier="in-person",
+        result="verified",
+        level=Person.Level.IN_PERSON,
         evidence={"note": note[:500]},
     )
     before = person.verification_level
     person.verification_level = Person.Level.IN_PERSON
     person.verified_at = timezone.now()
     person.save(update_fields=["verification_level", "verified_at", "updated_at"])
-    audit.record("identity.person.verify_in_person", person,
-                 changes={"verification_level": [before, person.verification_level]})
+    audit.record(
+        "identity.person.verify_in_person",
+        person,
+        changes={"verification_level": [before, person.verification_level]},
+    )
     return record
 
 
@@ -229,13 +308,18 @@ def import_registry(data: bytes, source: str, *, skip_bad_rows: bool = False) ->
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("import.encoding", "文件应为 UTF-8 编码的 CSV。", "The file must be UTF-8 CSV.",
-                           "file") from None
+        raise InvalidInput(
+            "import.encoding", "文件应为 UTF-8 编码的 CSV。", "The file must be UTF-8 CSV.", "file"
+        ) from None
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in REGISTRY_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise InvalidInput("import.columns_missing", f"缺少列：{', '.join(missing)}。",
-                           f"Missing columns: {', '.join(missing)}.", "file")
+        raise InvalidInput(
+            "import.columns_missing",
+            f"缺少列：{', '.join(missing)}。",
+            f"Missing columns: {', '.join(missing)}.",
+            "file",
+        )
     problems = ProblemList()
     rows: dict[str, str] = {}
     for line, row in enumerate(reader, start=2):
@@ -243,20 +327,46 @@ def import_registry(data: bytes, source: str, *, skip_bad_rows: bool = False) ->
             name = clean_name(row["name"])
             number, _, _ = clean_id_document(row["id_type"] or "resident", row["id_number"])
         except InvalidInput as e:
-            column = "name" if e.field == "name" else ("id_type" if e.field == "id_type" else "id_number")
-            problems.add(Problem(e.code, e.message_zh, e.message_en, e.field, row=line, column=column))
+            column = (
+                "name"
+                if e.field == "name"
+                else ("id_type" if e.field == "id_type" else "id_number")
+            )
+            problems.add(
+                Problem(e.code, e.message_zh, e.message_en, e.field, row=line, column=column)
+            )
             continue
         rows[id_index(row["id_type"] or "resident", number)] = name_index(name)
     if problems and not skip_bad_rows:
         raise InvalidInput.from_problems(problems.problems, code="import.rows_invalid")
-    existing = set(ResidentRegistryRecord.objects.filter(id_number_index__in=list(rows))
-                   .values_list("id_number_index", flat=True))
+    existing = set(
+        ResidentRegistryRecord.objects.filter(id_number_index__in=list(rows)).values_list(
+            "id_number_index", flat=True
+        )
+    )
     ResidentRegistryRecord.objects.bulk_create(
-        [ResidentRegistryRecord(id_number_index=k, name_index=v, source=source[:200])
-         for k, v in rows.items() if k not in existing], batch_size=2000)
+        [
+            ResidentRegistryRecord(id_number_index=k, name_index=v, source=source[:200])
+            for k, v in rows.items()
+            if k not in existing
+        ],
+        batch_size=2000,
+    )
     for k in existing:
-        ResidentRegistryRecord.objects.filter(id_number_index=k).update(name_index=rows[k], source=source[:200])
-    result = {"imported": len(rows) - len(existing), "updated": len(existing), "skipped": len(problems.problems)}
-    audit.record("identity.registry.import", None, object_type="identity.residentregistry",
-                 object_id=source[:64], label=source, changes={k: [None, v] for k, v in result.items()})
+        ResidentRegistryRecord.objects.filter(id_number_index=k).update(
+            name_index=rows[k], source=source[:200]
+        )
+    result = {
+        "imported": len(rows) - len(existing),
+        "updated": len(existing),
+        "skipped": len(problems.problems),
+    }
+    audit.record(
+        "identity.registry.import",
+        None,
+        object_type="identity.residentregistry",
+        object_id=source[:64],
+        label=source,
+        changes={k: [None, v] for k, v in result.items()},
+    )
     return result

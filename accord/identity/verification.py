@@ -47,10 +47,17 @@ class RegistryIdentityVerifier:
     def verify(self, name: str, id_type: str, id_number: str) -> VerificationOutcome:
         from accord.identity.models import ResidentRegistryRecord
 
-        record = ResidentRegistryRecord.objects.filter(id_number_index=id_index(id_type, id_number)).first()
+        record = ResidentRegistryRecord.objects.filter(
+            id_number_index=id_index(id_type, id_number)
+        ).first()
         if record is None:
-            return VerificationOutcome("unknown", "checksum", {"registry": "no record for this number"})
-        evidence = {"registry_source": record.source, "registry_imported_at": record.imported_at.isoformat()}
+            return VerificationOutcome(
+                "unknown", "checksum", {"registry": "no record for this number"}
+            )
+        evidence = {
+            "registry_source": record.source,
+            "registry_imported_at": record.imported_at.isoformat(),
+        }
         if record.name_index != name_index(name):
             return VerificationOutcome("mismatch", "checksum", evidence | {"name": "differs"})
         return VerificationOutcome("verified", "registry", evidence | {"name": "matches"})

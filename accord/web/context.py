@@ -8,7 +8,11 @@ from django.utils.translation import gettext_lazy as _
 # (url name, label, roles that see it; None = everyone logged in)
 NAV = [
     ("web:home", _("首页"), None),
-    ("web:enterprise_list", _("企业"), {"admin", "bureau_officer", "auditor", "street_officer", "hr"}),
+    (
+        "web:enterprise_list",
+        _("企业"),
+        {"admin", "bureau_officer", "auditor", "street_officer", "hr"},
+    ),
     ("web:person_list", _("人员"), {"admin", "bureau_officer", "auditor", "street_officer", "hr"}),
     ("web:audit_list", _("审计日志"), {"admin", "auditor", "hr"}),
     ("web:inbox", _("消息"), None),
@@ -20,7 +24,9 @@ def navigation(request):
     items = []
     if user is not None and user.is_authenticated:
         roles = user.roles
-        items = [(name, label) for name, label, allowed in NAV if allowed is None or roles & allowed]
+        items = [
+            (name, label) for name, label, allowed in NAV if allowed is None or roles & allowed
+        ]
     return {
         "nav_items": items,
         "debug_pages": settings.DEBUG,

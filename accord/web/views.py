@@ -59,7 +59,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             user = auth_services.check_password_login(
-                request.POST.get("username", ""), request.POST.get("password", ""), client_ip(request)
+                request.POST.get("username", ""),
+                request.POST.get("password", ""),
+                client_ip(request),
             )
         except AccordError as exc:
             error = exc
@@ -70,8 +72,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             auth_services.record_login(user, "password")
             return redirect(_next_url(request))
-    return render(request, "web/login.html", {"error": error, "next": _next_url(request)},
-                  status=error.status if error else 200)
+    return render(
+        request,
+        "web/login.html",
+        {"error": error, "next": _next_url(request)},
+        status=error.status if error else 200,
+    )
 
 
 def login_otp_view(request: HttpRequest) -> HttpResponse:
@@ -91,8 +97,12 @@ def login_otp_view(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             auth_services.record_login(user, "password+totp")
             return redirect(_next_url(request))
-    return render(request, "web/login_otp.html", {"error": error, "next": _next_url(request)},
-                  status=error.status if error else 200)
+    return render(
+        request,
+        "web/login_otp.html",
+        {"error": error, "next": _next_url(request)},
+        status=error.status if error else 200,
+    )
 
 
 def phone_login_view(request: HttpRequest) -> HttpResponse:
@@ -109,9 +119,12 @@ def phone_login_view(request: HttpRequest) -> HttpResponse:
         except AccordError as exc:
             error = exc
             sent = "code" in request.POST
-    return render(request, "web/login_phone.html",
-                  {"error": error, "sent": sent, "phone": phone, "next": _next_url(request)},
-                  status=error.status if error else 200)
+    return render(
+        request,
+        "web/login_phone.html",
+        {"error": error, "sent": sent, "phone": phone, "next": _next_url(request)},
+        status=error.status if error else 200,
+    )
 
 
 @require_POST
@@ -126,20 +139,32 @@ def home(request: HttpRequest) -> HttpResponse:
     ctx: dict = {"role": user.primary_role}
     enterprises = scoped(Enterprise, user)
     if user.has_role(Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR, Role.STREET_OFFICER):
-        by_street = (enterprises.values("street__name_zh").annotate(n=Count("id")).order_by("street_id"))
+        by_street = (
+            enterprises.values("street__name_zh").annotate(n=Count("id")).order_by("street_id")
+        )
         ctx["street_chart"] = {
-            "labels": [r["street__name_zh"] for r in by_street], "values": [r["n"] for r in by_street]}
-        by_section = (enterprises.values("industry__section").annotate(n=Count("id")).order_by("-n")[:8])
+            "labels": [r["street__name_zh"] for r in by_street],
+            "values": [r["n"] for r in by_street],
+        }
+        by_section = (
+            enterprises.values("industry__section").annotate(n=Count("id")).order_by("-n")[:8]
+        )
         ctx["section_rows"] = list(by_section)
         ctx["enterprise_count"] = enterprises.count()
         ctx["person_count"] = scoped(Person, user).count()
     if user.has_role(Role.HR):
-        ctx["my_enterprises"] = Enterprise.objects.filter(pk__in=user.enterprise_ids).select_related("street")
+        ctx["my_enterprises"] = Enterprise.objects.filter(
+            pk__in=user.enterprise_ids
+        ).select_related("street")
         ctx["employee_count"] = Employment.objects.filter(
-            enterprise_id__in=user.enterprise_ids, end_date__isnull=True).count()
+            enterprise_id__in=user.enterprise_ids, end_date__isnull=True
+        ).count()
     if user.person_id:
-        ctx["my_employments"] = (Employment.objects.filter(person_id=user.person_id)
-                                 .select_related("enterprise").order_by("-start_date"))
+        ctx["my_employments"] = (
+            Employment.objects.filter(person_id=user.person_id)
+            .select_related("enterprise")
+            .order_by("-start_date")
+        )
         ctx["me"] = user.person
     if user.has_role(Role.MEDIATOR):
         ctx["organisations"] = [m.organisation for m in user.memberships_list if m.organisation_id]
@@ -152,55 +177,104 @@ def home(request: HttpRequest) -> HttpResponse:
 LIST_ROLES = (Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR, Role.STREET_OFFICER, Role.HR)
 
 
-def object_list(request: HttpRequest, *, model, filterset_class, title: str, columns: list[tuple[str, str]],
-                row_template: str, detail_url: str) -> HttpResponse:
+def object_list(
+    request: HttpRequest,
+    *,
+    model,
+    filterset_class,
+    title: str,
+    columns: list[tuple[str, str]],
+    row_template: str,
+    detail_url: str,
+) -> HttpResponse:
     """The one shape of every list page: filter form, table (cards on a phone), pagination."""
     fs = filterset_class(request.GET, queryset=scoped(model, request.user))
     page = paginate(fs.qs if fs.is_valid() else model.objects.none(), request.GET.get("page"), 50)
     query = request.GET.copy()
     query.pop("page", None)
-    ctx = {"title": title, "filter": fs, "page": page, "columns": columns, "row_template": row_template,
-           "detail_url": detail_url, "query": query.urlencode()}
+    ctx = {
+        "title": title,
+        "filter": fs,
+        "page": page,
+        "columns": columns,
+        "row_template": row_template,
+        "detail_url": detail_url,
+        "query": query.urlencode(),
+    }
     template = "web/object_list_rows.html" if request.htmx else "web/object_list.html"
     return render(request, template, ctx)
 
 
 @staff_page(*LIST_ROLES)
 def enterprise_list(request: HttpRequest) -> HttpResponse:
-    return object_list(request, model=Enterprise, filterset_class=EnterpriseFilter, title="企业 Enterprises",
-                       columns=[("name", "名称"), ("uscc", "统一社会信用代码"), ("street", "街道"),
-                                ("industry", "行业"), ("size", "规模")],
-                       row_template="web/rows/enterprise.html", detail_url="web:enterprise_detail")
+    return object_list(
+        request,
+        model=Enterprise,
+        filterset_class=EnterpriseFilter,
+        title="企业 Enterprises",
+        columns=[
+            ("name", "名称"),
+            ("uscc", "统一社会信用代码"),
+            ("street", "街道"),
+            ("industry", "行业"),
+            ("size", "规模"),
+        ],
+        row_template="web/rows/enterprise.html",
+        detail_url="web:enterprise_detail",
+    )
 
 
 @staff_page(*LIST_ROLES)
 def enterprise_detail(request: HttpRequest, public_id) -> HttpResponse:
     enterprise = get_scoped(Enterprise, request.user, public_id)
-    employees = (Employment.objects.filter(enterprise=enterprise, end_date__isnull=True)
-                 .select_related("person")[:20])
+    employees = Employment.objects.filter(
+        enterprise=enterprise, end_date__isnull=True
+    ).select_related("person")[:20]
     history = scoped(AuditEntry, request.user).filter(object_id=str(enterprise.public_id))[:20]
-    return render(request, "web/enterprise_detail.html",
-                  {"object": enterprise, "employees": employees, "history": history,
-                   "is_hr": enterprise.pk in request.user.enterprise_ids})
+    return render(
+        request,
+        "web/enterprise_detail.html",
+        {
+            "object": enterprise,
+            "employees": employees,
+            "history": history,
+            "is_hr": enterprise.pk in request.user.enterprise_ids,
+        },
+    )
 
 
 @staff_page(*LIST_ROLES)
 def person_list(request: HttpRequest) -> HttpResponse:
-    return object_list(request, model=Person, filterset_class=PersonFilter, title="人员 People",
-                       columns=[("name", "姓名"), ("id_number", "证件号码"), ("phone", "手机"),
-                                ("level", "实名认证")],
-                       row_template="web/rows/person.html", detail_url="web:person_detail")
+    return object_list(
+        request,
+        model=Person,
+        filterset_class=PersonFilter,
+        title="人员 People",
+        columns=[
+            ("name", "姓名"),
+            ("id_number", "证件号码"),
+            ("phone", "手机"),
+            ("level", "实名认证"),
+        ],
+        row_template="web/rows/person.html",
+        detail_url="web:person_detail",
+    )
 
 
 @staff_page()
 def person_detail(request: HttpRequest, public_id) -> HttpResponse:
     person = get_scoped(Person, request.user, public_id)
     employments = scoped(Employment, request.user).filter(person=person)
-    return render(request, "web/person_detail.html", {
-        "object": person, "employments": employments,
-        "verifications": person.verifications.all()[:10],
-        "can_reveal": can_see_personal_data(request.user, person),
-    })
+    return render(
+        request,
+        "web/person_detail.html",
+        {
+            "object": person,
+            "employments": employments,
+            "verifications": person.verifications.all()[:10],
+            "can_reveal": can_see_personal_data(request.user, person),
+        },
+    )
 
 
 @staff_page()
@@ -208,8 +282,11 @@ def person_detail(request: HttpRequest, public_id) -> HttpResponse:
 def person_reveal(request: HttpRequest, public_id) -> HttpResponse:
     person = get_scoped(Person, request.user, public_id)
     if not can_see_personal_data(request.user, person):
-        raise PermissionDenied("auth.forbidden", "您的角色无权查看完整证件号码。",
-                               "Your role may not see the full document number.")
+        raise PermissionDenied(
+            "auth.forbidden",
+            "您的角色无权查看完整证件号码。",
+            "Your role may not see the full document number.",
+        )
     data = services.reveal_personal_data(person)
     return render(request, "web/fragments/personal_data.html", {"data": data})
 
@@ -218,7 +295,10 @@ def person_reveal(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 def person_verify(request: HttpRequest, public_id) -> HttpResponse:
     person = get_scoped(Person, request.user, public_id)
-    if not (request.user.has_role(Role.ADMIN, Role.BUREAU_OFFICER, Role.HR) or request.user.person_id == person.pk):
+    if not (
+        request.user.has_role(Role.ADMIN, Role.BUREAU_OFFICER, Role.HR)
+        or request.user.person_id == person.pk
+    ):
         raise NotFound()
     services.verify_person(person)
     return redirect("web:person_detail", public_id=person.public_id)
@@ -237,7 +317,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 @staff_page()
 def inbox(request: HttpRequest) -> HttpResponse:
     notes = Notification.objects.filter(recipient=request.user)[:100]
-    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
     return render(request, "web/inbox.html", {"notes": notes})
 
 
@@ -281,8 +363,11 @@ def _queue_status() -> dict:
 
         ready = DBTaskResult.objects.filter(status="READY")
         oldest = ready.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
-        return {"backend": "database", "ready": ready.count(),
-                "oldest_ready_seconds": int((timezone.now() - oldest).total_seconds()) if oldest else 0}
+        return {
+            "backend": "database",
+            "ready": ready.count(),
+            "oldest_ready_seconds": int((timezone.now() - oldest).total_seconds()) if oldest else 0,
+        }
     if backend.startswith("django_tasks_rq"):
         import django_rq
 

@@ -15,8 +15,14 @@ def bureau_client(client, make_user):
 
 
 def body(**kw):
-    data = dict(name="深圳接口测试有限公司", uscc=make_uscc(777), legal_representative="王五",
-                address="福田区福华路 1 号", street="lianhua", industry="72")
+    data = dict(
+        name="深圳接口测试有限公司",
+        uscc=make_uscc(777),
+        legal_representative="王五",
+        address="福田区福华路 1 号",
+        street="lianhua",
+        industry="72",
+    )
     data.update(kw)
     return data
 
@@ -33,13 +39,18 @@ def test_bureau_creates_an_enterprise(bureau_client):
     assert r.json()["street_name"] == "莲花街道" and r.json()["section"] == "L"
 
 
-@pytest.mark.parametrize(("override", "status", "code", "field"), [
-    ({"uscc": "91440304MA5XXXXXX0"}, 422, "identity.uscc_checksum", "uscc"),
-    ({"street": "nowhere"}, 422, "identity.street_unknown", "street"),
-    ({"size": "gigantic"}, 422, "core.invalid_choice", "size"),
-    ({"employee_count": "many"}, 422, "core.invalid_request", "employee_count"),
-])
-def test_bad_input_answers_with_code_messages_and_field(bureau_client, override, status, code, field):
+@pytest.mark.parametrize(
+    ("override", "status", "code", "field"),
+    [
+        ({"uscc": "91440304MA5XXXXXX0"}, 422, "identity.uscc_checksum", "uscc"),
+        ({"street": "nowhere"}, 422, "identity.street_unknown", "street"),
+        ({"size": "gigantic"}, 422, "core.invalid_choice", "size"),
+        ({"employee_count": "many"}, 422, "core.invalid_request", "employee_count"),
+    ],
+)
+def test_bad_input_answers_with_code_messages_and_field(
+    bureau_client, override, status, code, field
+):
     r = bureau_client.post("/api/v1/enterprises", body(**override), content_type="application/json")
     assert r.status_code == status
     data = r.json()
@@ -50,7 +61,9 @@ def test_bad_input_answers_with_code_messages_and_field(bureau_client, override,
 
 def test_duplicate_is_409(bureau_client):
     bureau_client.post("/api/v1/enterprises", body(), content_type="application/json")
-    r = bureau_client.post("/api/v1/enterprises", body(name="重复"), content_type="application/json")
+    r = bureau_client.post(
+        "/api/v1/enterprises", body(name="重复"), content_type="application/json"
+    )
     assert r.status_code == 409 and r.json()["code"] == "identity.enterprise_duplicate"
 
 
@@ -72,12 +85,19 @@ def test_hr_cannot_create_enterprises(client, make_user, make_enterprise):
     assert r.status_code == 403 and r.json()["code"] == "auth.forbidden"
 
 
-def test_hr_may_only_change_contact_details_of_its_own_enterprise(client, make_user, make_enterprise):
+def test_hr_may_only_change_contact_details_of_its_own_enterprise(
+    client, make_user, make_enterprise
+):
     enterprise = make_enterprise()
     login(client, make_user("hr", enterprise=enterprise, totp=False))
     url = f"/api/v1/enterprises/{enterprise.public_id}"
-    assert client.patch(url, {"address": "福田区新址"}, content_type="application/json").status_code == 200
-    assert client.patch(url, {"street": "meilin"}, content_type="application/json").status_code == 403
+    assert (
+        client.patch(url, {"address": "福田区新址"}, content_type="application/json").status_code
+        == 200
+    )
+    assert (
+        client.patch(url, {"street": "meilin"}, content_type="application/json").status_code == 403
+    )
 
 
 def test_list_filters_and_bad_filter(bureau_client, make_enterprise):

@@ -43,7 +43,9 @@ def test_bureau_officer_needs_the_totp_code(client, make_user):
 def test_wrong_totp_code_is_refused_and_throttled(client, make_user):
     user = make_user("bureau_officer")
     client.post("/login", {"username": user.username, "password": "Correct-horse-42"})
-    r = client.post("/login/otp", {"otp_token": "000000" if totp_now(user) != "000000" else "111111"})
+    r = client.post(
+        "/login/otp", {"otp_token": "000000" if totp_now(user) != "000000" else "111111"}
+    )
     assert r.status_code == 401 and b"auth.totp_invalid" in r.content
     # django-otp throttles the device after a failure: even the right code waits a moment.
     assert client.post("/login/otp", {"otp_token": totp_now(user)}).status_code == 401
@@ -125,4 +127,9 @@ def test_api_token_is_scoped_hashed_and_revocable(client, make_user, make_enterp
     assert client.get(f"/api/v1/enterprises/{other.public_id}", headers=headers).status_code == 404
     auth.revoke_api_token(token)
     assert client.get("/api/v1/enterprises", headers=headers).status_code == 401
-    assert client.get("/api/v1/enterprises", headers={"Authorization": "Bearer acc_nope_x"}).status_code == 401
+    assert (
+        client.get(
+            "/api/v1/enterprises", headers={"Authorization": "Bearer acc_nope_x"}
+        ).status_code
+        == 401
+    )

@@ -10,8 +10,14 @@ pytestmark = pytest.mark.django_db
 
 
 def enterprise_data(**kw):
-    data = dict(name="深圳测试有限公司", uscc=make_uscc(4242), legal_representative="王五",
-                address="福田区深南大道1号", street="futian", industry="66")
+    data = dict(
+        name="深圳测试有限公司",
+        uscc=make_uscc(4242),
+        legal_representative="王五",
+        address="福田区深南大道1号",
+        street="futian",
+        industry="66",
+    )
     data.update(kw)
     return data
 
@@ -21,16 +27,23 @@ def test_duplicate_enterprise_is_a_conflict_and_writes_nothing():
     before = AuditEntry.objects.count()
     with pytest.raises(Conflict) as e:
         services.create_enterprise(**enterprise_data(name="另一家"))
-    assert (e.value.code, e.value.field, e.value.status) == ("identity.enterprise_duplicate", "uscc", 409)
+    assert (e.value.code, e.value.field, e.value.status) == (
+        "identity.enterprise_duplicate",
+        "uscc",
+        409,
+    )
     assert Enterprise.objects.count() == 1 and AuditEntry.objects.count() == before
 
 
-@pytest.mark.parametrize(("field", "value", "code"), [
-    ("street", "pudong", "identity.street_unknown"),
-    ("industry", "99", "identity.industry_unknown"),
-    ("uscc", "91440304MA5XXXXXX0", "identity.uscc_checksum"),
-    ("name", "", "core.required"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("street", "pudong", "identity.street_unknown"),
+        ("industry", "99", "identity.industry_unknown"),
+        ("uscc", "91440304MA5XXXXXX0", "identity.uscc_checksum"),
+        ("name", "", "core.required"),
+    ],
+)
 def test_bad_enterprise_input_names_the_field_and_writes_nothing(field, value, code):
     with pytest.raises(InvalidInput) as e:
         services.create_enterprise(**enterprise_data(**{field: value}))
@@ -62,9 +75,15 @@ def test_duplicate_person_is_found_through_the_blind_index(make_person):
 
 def test_registry_verification_verified_mismatch_unknown(make_person):
     alice, bob, carol = make_person(name="张三"), make_person(name="李四"), make_person(name="王五")
-    csv = (f"name,id_type,id_number\n张三,resident,{alice.id_number}\n"
-           f"李四改,resident,{bob.id_number}\n").encode()
-    assert services.import_registry(csv, "registry.csv") == {"imported": 2, "updated": 0, "skipped": 0}
+    csv = (
+        f"name,id_type,id_number\n张三,resident,{alice.id_number}\n"
+        f"李四改,resident,{bob.id_number}\n"
+    ).encode()
+    assert services.import_registry(csv, "registry.csv") == {
+        "imported": 2,
+        "updated": 0,
+        "skipped": 0,
+    }
     results = {p.name: services.verify_person(p).result for p in (alice, bob, carol)}
     assert results == {"张三": "verified", "李四": "mismatch", "王五": "unknown"}
     alice.refresh_from_db()
@@ -74,8 +93,10 @@ def test_registry_verification_verified_mismatch_unknown(make_person):
 
 
 def test_registry_import_reports_every_bad_row_and_imports_nothing():
-    csv = (f"name,id_type,id_number\n张三,resident,{resident_id(1)}\n"
-           f",resident,{resident_id(2)}\n李四,resident,110105194912310021\n").encode()
+    csv = (
+        f"name,id_type,id_number\n张三,resident,{resident_id(1)}\n"
+        f",resident,{resident_id(2)}\n李四,resident,110105194912310021\n"
+    ).encode()
     with pytest.raises(InvalidInput) as e:
         services.import_registry(csv, "bad.csv")
     assert [(p.row, p.column) for p in e.value.problems] == [(3, "name"), (4, "id_number")]
@@ -91,7 +112,9 @@ def test_registry_import_refuses_wrong_columns():
 
 def test_registry_holds_no_personal_data_in_clear(make_person):
     person = make_person(name="赵六")
-    services.import_registry(f"name,id_type,id_number\n赵六,resident,{person.id_number}\n".encode(), "r.csv")
+    services.import_registry(
+        f"name,id_type,id_number\n赵六,resident,{person.id_number}\n".encode(), "r.csv"
+    )
     record = ResidentRegistryRecord.objects.get()
     assert person.id_number not in record.id_number_index and "赵六" not in record.name_index
 
@@ -100,5 +123,9 @@ def test_revealing_personal_data_is_audited(make_person):
     person = make_person()
     data = services.reveal_personal_data(person)
     assert data.id_number == person.id_number
-    assert AuditEntry.objects.filter(action="identity.person.view_personal_data",
-                                     object_id=str(person.public_id)).count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            action="identity.person.view_personal_data", object_id=str(person.public_id)
+        ).count()
+        == 1
+    )
