@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "accord.core",
     "accord.identity",
     "accord.ledger",
+    "accord.signing",
     "accord.web",
 ]
 

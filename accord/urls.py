@@ -8,6 +8,7 @@ api.add_router("", identity_router)
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("ledger/", include("accord.ledger.urls")),
     path("", include("accord.web.urls")),
 ]
 handler404 = "accord.web.views.not_found"

@@ -28,6 +28,8 @@ OBJECT_URLS = [
     ObjectUrl("get", "/people/{person}/"),
     ObjectUrl("post", "/people/{person}/reveal"),
     ObjectUrl("post", "/people/{person}/verify", owner_status=302),
+    ObjectUrl("get", "/enterprises/{enterprise}/tokens"),
+    ObjectUrl("post", "/enterprises/{enterprise}/tokens", {"revoke": "{token}"}),
     ObjectUrl("get", "/api/v1/enterprises/{enterprise}"),
     ObjectUrl("patch", "/api/v1/enterprises/{enterprise}", {"address": "福田区越权路 1 号"}),
     ObjectUrl("get", "/api/v1/people/{person}"),
@@ -65,6 +67,8 @@ def world(db, make_enterprise, make_person, make_user, organisation):
 def _call(client, url: ObjectUrl, ids):
     path = url.template.format(**ids)
     method = getattr(client, url.method)
+    if url.body is not None and not url.template.startswith("/api/"):
+        return method(path, {k: v.format(**ids) for k, v in url.body.items()})
     if url.body is not None:
         return method(path, url.body, content_type="application/json")
     return method(path)

@@ -1,6 +1,7 @@
 """Pages: every role reaches its home; lists and details render; language and large type."""
 
 import pytest
+from django.test import Client
 
 from accord.core.models import AuditEntry
 from accord.identity.models import Employment
@@ -96,3 +97,45 @@ def test_dev_sms_page_only_in_debug(client, settings):
     assert client.get("/dev/sms").status_code == 404
     settings.DEBUG = True
     assert client.get("/dev/sms").status_code == 200
+
+
+def test_hr_creates_and_revokes_a_token_on_its_page(client, people):
+    users, enterprise, _ = people
+    login(client, users["hr"])
+    r = client.post(f"/enterprises/{enterprise.public_id}/tokens", {"name": "人事系统"})
+    token = r.context["created"]
+    assert token.startswith("acc_") and token in r.content.decode()
+    assert (
+        client.get("/api/v1/enterprises", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
+    stored = enterprise.api_tokens.get()
+    client.post(f"/enterprises/{enterprise.public_id}/tokens", {"revoke": str(stored.public_id)})
+    assert (
+        client.get("/api/v1/enterprises", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 401
+    )
+
+
+def test_registry_import_page_lists_bad_rows_and_imports_nothing(client, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accord.identity.models import ResidentRegistryRecord
+
+    users, _, person = people
+    login(client, users["bureau_officer"])
+    csv = f"name,id_type,id_number\n页面工人,resident,{person.id_number}\n坏行,resident,123\n".encode()
+    r = client.post("/registry/import", {"file": SimpleUploadedFile("r.csv", csv, "text/csv")})
+    assert r.status_code == 422 and "<td>3</td>" in r.content.decode()
+    assert not ResidentRegistryRecord.objects.exists()
+    r = client.post(
+        "/registry/import",
+        {"file": SimpleUploadedFile("r.csv", csv, "text/csv"), "skip_bad_rows": "on"},
+    )
+    assert r.status_code == 200 and ResidentRegistryRecord.objects.count() == 1
+
+
+def test_registry_import_page_is_for_officers_only(client, people):
+    users, _, _ = people
+    login(client, users["hr"])
+    assert client.get("/registry/import").status_code == 404

@@ -25,7 +25,7 @@ from accord.core.scoping import get_scoped, scoped
 from accord.identity import auth as auth_services
 from accord.identity import services
 from accord.identity.filters import EnterpriseFilter, PersonFilter
-from accord.identity.models import Employment, Enterprise, Person, Role, Street, User
+from accord.identity.models import ApiToken, Employment, Enterprise, Person, Role, Street, User
 from accord.identity.scoping import can_see_personal_data
 
 PENDING_TOTP = "accord_pending_totp"
@@ -385,3 +385,74 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "web/500.html", status=500)
+
+
+@staff_page(Role.HR)
+def enterprise_tokens(request: HttpRequest, public_id) -> HttpResponse:
+    """HR manages the API tokens of its own enterprise; a new token is shown once."""
+    enterprise = get_scoped(Enterprise, request.user, public_id)
+    if enterprise.pk not in request.user.enterprise_ids:
+        raise NotFound()
+    created, error = None, None
+    if request.method == "POST":
+        try:
+            if "revoke" in request.POST:
+                token = get_scoped(
+                    ApiToken,
+                    request.user,
+                    request.POST["revoke"],
+                    queryset=enterprise.api_tokens.all(),
+                )
+                auth_services.revoke_api_token(token)
+            else:
+                _, created = auth_services.create_api_token(
+                    enterprise=enterprise,
+                    name=request.POST.get("name", ""),
+                    created_by=request.user,
+                )
+        except AccordError as exc:
+            error = exc
+    return render(
+        request,
+        "web/enterprise_tokens.html",
+        {
+            "object": enterprise,
+            "tokens": enterprise.api_tokens.all(),
+            "created": created,
+            "error": error,
+        },
+        status=error.status if error else 200,
+    )
+
+
+@staff_page(Role.ADMIN, Role.BUREAU_OFFICER)
+def registry_import(request: HttpRequest) -> HttpResponse:
+    """Officers import the trusted resident registry; every bad row is listed, nothing half-imported."""
+    result, error = None, None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise AccordError(
+                    "core.required", "请选择要导入的文件。", "Choose a file to import.", "file"
+                )
+            if upload.size > 20 * 1024 * 1024:
+                raise AccordError(
+                    "import.too_large",
+                    "文件不能超过 20 MB。",
+                    "The file must be at most 20 MB.",
+                    "file",
+                )
+            result = services.import_registry(
+                upload.read(),
+                source=upload.name,
+                skip_bad_rows=request.POST.get("skip_bad_rows") == "on",
+            )
+        except AccordError as exc:
+            error = exc
+    return render(
+        request,
+        "web/registry_import.html",
+        {"result": result, "error": error},
+        status=error.status if error else 200,
+    )
