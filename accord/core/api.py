@@ -23,7 +23,7 @@ class TokenAuth(HttpBearer):
 
         principal = authenticate_token(token)
         if principal is not None:
-            request.auth_principal = principal
+            request.auth_principal = principal  # type: ignore[attr-defined]
             set_actor(actor_for(request, principal))
         return principal
 
@@ -39,7 +39,7 @@ class SessionAuth(APIKeyCookie):
             return None
         if getattr(user, "needs_totp", False) and not user.is_verified():
             return None
-        request.auth_principal = user
+        request.auth_principal = user  # type: ignore[attr-defined]
         return user
 
 
@@ -60,8 +60,9 @@ def principal(request: HttpRequest):
 @api.exception_handler(AccordError)
 def _accord_error(request: HttpRequest, exc: AccordError):
     response = api.create_response(request, exc.as_dict(), status=exc.status)
-    if getattr(exc, "retry_after", None):
-        response["Retry-After"] = str(exc.retry_after)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
     return response
 
 

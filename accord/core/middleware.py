@@ -23,21 +23,22 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+        request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
         token = set_actor(
             Actor(
                 label="anonymous",
                 role="anonymous",
                 ip=client_ip(request),
                 user_agent=request.headers.get("User-Agent", "")[:400],
-                request_id=request.request_id,
+                request_id=request_id,
             )
         )
         try:
             response = self.get_response(request)
         finally:
             reset_actor(token)
-        response["X-Request-Id"] = request.request_id
+        response["X-Request-Id"] = request_id
         return response
 
 

@@ -29,7 +29,7 @@ def scope_for(model: type[M]) -> Callable[[Callable], Callable]:
 
 def scoped(model: type[M], user) -> models.QuerySet[M]:
     if user is None or not user.is_authenticated:
-        return model.objects.none()
+        return model._default_manager.none()
     try:
         fn = _scopes[model]
     except KeyError:

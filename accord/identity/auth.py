@@ -169,7 +169,7 @@ def login_with_code(phone: str, code: str) -> User:
         if login_code is not None and not ok:
             login_code.attempts += 1
             login_code.save(update_fields=["attempts"])
-        if ok:
+        if ok and login_code is not None:
             login_code.used_at = timezone.now()
             login_code.save(update_fields=["used_at"])
     if not ok:
