@@ -35,6 +35,18 @@ OBJECT_URLS = [
     ObjectUrl("get", "/api/v1/people/{person}"),
     ObjectUrl("get", "/api/v1/people/{person}/personal-data"),
     ObjectUrl("post", "/api/v1/people/{person}/verify", {}),
+    ObjectUrl("get", "/api/v1/enterprises/{enterprise}/employees"),
+    ObjectUrl(
+        "post",
+        "/api/v1/enterprises/{enterprise}/employees",
+        {"name": "越权", "id_number": "11010519491231002X", "start_date": "2026-01-01"},
+        owner_status=201,
+    ),
+    ObjectUrl("post", "/api/v1/employments/{employment}/end", {"end_date": "2026-06-01"}),
+    ObjectUrl("post", "/enterprises/{enterprise}/employees", {"name": "越权"}, owner_status=422),
+    ObjectUrl(
+        "post", "/employments/{employment}/end", {"end_date": "2026-06-01"}, owner_status=302
+    ),
     ObjectUrl("get", "/api/v1/enterprises/{enterprise}/tokens"),
     ObjectUrl("post", "/api/v1/enterprises/{enterprise}/tokens", {"name": "x"}, owner_status=201),
     ObjectUrl("delete", "/api/v1/enterprises/{enterprise}/tokens/{token}", owner_status=None),
@@ -48,7 +60,7 @@ def world(db, make_enterprise, make_person, make_user, organisation):
     mine = make_enterprise(street="futian")
     theirs = make_enterprise(street="huaqiangbei")
     person = make_person(name="本企业员工")
-    Employment.objects.create(person=person, enterprise=mine, start_date="2024-01-01")
+    job = Employment.objects.create(person=person, enterprise=mine, start_date="2024-01-01")
     other_person = make_person(name="他企业员工")
     Employment.objects.create(person=other_person, enterprise=theirs, start_date="2024-01-01")
     owner = make_user("hr", enterprise=mine, totp=False)
@@ -60,7 +72,12 @@ def world(db, make_enterprise, make_person, make_user, organisation):
         "street_other": make_user("street_officer", street="huaqiangbei"),
         "mediator": make_user("mediator", organisation=organisation),
     }
-    ids = {"enterprise": mine.public_id, "person": person.public_id, "token": token.public_id}
+    ids = {
+        "enterprise": mine.public_id,
+        "person": person.public_id,
+        "token": token.public_id,
+        "employment": job.public_id,
+    }
     return users, ids
 
 

@@ -15,9 +15,9 @@ from accord.core.models import AuditEntry
 from accord.core.pagination import paginate
 from accord.core.scoping import get_scoped, scoped
 from accord.identity import auth as auth_services
-from accord.identity import services
+from accord.identity import employment, services
 from accord.identity.filters import EnterpriseFilter, PersonFilter
-from accord.identity.models import ApiToken, Enterprise, Person, Role
+from accord.identity.models import ApiToken, Employment, Enterprise, Person, Role
 from accord.identity.scoping import can_see_personal_data
 
 router = Router(tags=["identity"])
@@ -406,3 +406,88 @@ def list_audit(
             for a in p.items
         ],
     }
+
+
+class EmploymentOut(Schema):
+    id: UUID
+    person: PersonOut
+    enterprise: UUID
+    position: str
+    start_date: dt.date
+    end_date: dt.date | None
+
+    @staticmethod
+    def from_model(e: Employment) -> dict:
+        return {
+            "id": e.public_id,
+            "person": PersonOut.from_model(e.person),
+            "enterprise": e.enterprise.public_id,
+            "position": e.position,
+            "start_date": e.start_date,
+            "end_date": e.end_date,
+        }
+
+
+class EmploymentList(ListMeta):
+    results: list[EmploymentOut]
+
+
+class EmployeeIn(Schema):
+    name: str
+    id_type: str = "resident"
+    id_number: str
+    phone: str = ""
+    position: str = ""
+    start_date: dt.date
+
+
+class EmploymentEnd(Schema):
+    end_date: dt.date
+    reason: str = ""
+
+
+def _employer(request: HttpRequest, enterprise_id: str) -> Enterprise:
+    """An enterprise the caller may register employees for: its HR, or the bureau."""
+    who = principal(request)
+    enterprise = get_scoped(Enterprise, who, enterprise_id)
+    if not (enterprise.pk in who.enterprise_ids or who.has_role(Role.ADMIN, Role.BUREAU_OFFICER)):
+        raise _forbidden()
+    return enterprise
+
+
+@router.get("/enterprises/{enterprise_id}/employees", response=EmploymentList)
+def list_employees(
+    request: HttpRequest,
+    enterprise_id: str,
+    page: int = 1,
+    page_size: int = 50,
+    current: bool = True,
+):
+    enterprise = get_scoped(Enterprise, principal(request), enterprise_id)
+    qs = (
+        scoped(Employment, principal(request))
+        .filter(enterprise=enterprise)
+        .select_related("person")
+    )
+    if current:
+        qs = qs.filter(end_date__isnull=True)
+    p = paginate(qs, page, page_size)
+    return {**_meta(p), "results": [EmploymentOut.from_model(e) for e in p.items]}
+
+
+@router.post("/enterprises/{enterprise_id}/employees", response={201: EmploymentOut})
+def register_employee(request: HttpRequest, enterprise_id: str, payload: EmployeeIn):
+    enterprise = _employer(request, enterprise_id)
+    return Status(
+        201, EmploymentOut.from_model(employment.register_employee(enterprise, **payload.dict()))
+    )
+
+
+@router.post("/employments/{employment_id}/end", response=EmploymentOut)
+def end_employment(request: HttpRequest, employment_id: str, payload: EmploymentEnd):
+    who = principal(request)
+    record = get_scoped(Employment, who, employment_id)
+    _employer(request, str(record.enterprise.public_id))
+    return EmploymentOut.from_model(
+        employment.end_employment(record, payload.end_date, payload.reason)
+    )

@@ -14,6 +14,12 @@ urlpatterns = [
     path("enterprises/", views.enterprise_list, name="enterprise_list"),
     path("enterprises/<uuid:public_id>/", views.enterprise_detail, name="enterprise_detail"),
     path("enterprises/<uuid:public_id>/tokens", views.enterprise_tokens, name="enterprise_tokens"),
+    path(
+        "enterprises/<uuid:public_id>/employees",
+        views.enterprise_register_employee,
+        name="enterprise_register_employee",
+    ),
+    path("employments/<uuid:public_id>/end", views.employment_end, name="employment_end"),
     path("registry/import", views.registry_import, name="registry_import"),
     path("people/", views.person_list, name="person_list"),
     path("people/<uuid:public_id>/", views.person_detail, name="person_detail"),

@@ -6,6 +6,7 @@ import time
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.db import connection
 from django.db.models import Count
@@ -23,7 +24,7 @@ from accord.core.models import AuditEntry, Notification, SmsMessage
 from accord.core.pagination import paginate
 from accord.core.scoping import get_scoped, scoped
 from accord.identity import auth as auth_services
-from accord.identity import services
+from accord.identity import employment, services
 from accord.identity.filters import EnterpriseFilter, PersonFilter
 from accord.identity.models import ApiToken, Employment, Enterprise, Person, Role, Street, User
 from accord.identity.scoping import can_see_personal_data
@@ -226,7 +227,12 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 
 @staff_page(*LIST_ROLES)
 def enterprise_detail(request: HttpRequest, public_id) -> HttpResponse:
-    enterprise = get_scoped(Enterprise, request.user, public_id)
+    return enterprise_detail_page(request, get_scoped(Enterprise, request.user, public_id))
+
+
+def enterprise_detail_page(
+    request: HttpRequest, enterprise: Enterprise, error=None, form=None
+) -> HttpResponse:
     employees = Employment.objects.filter(
         enterprise=enterprise, end_date__isnull=True
     ).select_related("person")[:20]
@@ -239,7 +245,14 @@ def enterprise_detail(request: HttpRequest, public_id) -> HttpResponse:
             "employees": employees,
             "history": history,
             "is_hr": enterprise.pk in request.user.enterprise_ids,
+            "can_register": enterprise.pk in request.user.enterprise_ids
+            or request.user.has_role(Role.ADMIN, Role.BUREAU_OFFICER),
+            "error": error,
+            "form": form or {},
+            "today": timezone.localdate(),
+            "id_types": Person.IdType.choices,
         },
+        status=error.status if error else 200,
     )
 
 
@@ -456,3 +469,41 @@ def registry_import(request: HttpRequest) -> HttpResponse:
         {"result": result, "error": error},
         status=error.status if error else 200,
     )
+
+
+@staff_page(Role.HR, Role.ADMIN, Role.BUREAU_OFFICER)
+@require_POST
+def enterprise_register_employee(request: HttpRequest, public_id) -> HttpResponse:
+    enterprise = get_scoped(Enterprise, request.user, public_id)
+    if not (
+        enterprise.pk in request.user.enterprise_ids
+        or request.user.has_role(Role.ADMIN, Role.BUREAU_OFFICER)
+    ):
+        raise NotFound()
+    fields = ("name", "id_type", "id_number", "phone", "position", "start_date")
+    data = {f: request.POST.get(f, "").strip() for f in fields}
+    try:
+        employment.register_employee(enterprise, **data)
+    except AccordError as exc:
+        return enterprise_detail_page(request, enterprise, error=exc, form=data)
+    messages.success(request, f"已登记员工 {data['name']}。Employee registered.")
+    return redirect("web:enterprise_detail", public_id=enterprise.public_id)
+
+
+@staff_page(Role.HR, Role.ADMIN, Role.BUREAU_OFFICER)
+@require_POST
+def employment_end(request: HttpRequest, public_id) -> HttpResponse:
+    record = get_scoped(Employment, request.user, public_id)
+    enterprise = record.enterprise
+    if not (
+        enterprise.pk in request.user.enterprise_ids
+        or request.user.has_role(Role.ADMIN, Role.BUREAU_OFFICER)
+    ):
+        raise NotFound()
+    try:
+        employment.end_employment(
+            record, request.POST.get("end_date", ""), request.POST.get("reason", "")
+        )
+    except AccordError as exc:
+        return enterprise_detail_page(request, enterprise, error=exc)
+    return redirect("web:enterprise_detail", public_id=enterprise.public_id)
