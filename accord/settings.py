@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "accord.identity",
     "accord.ledger",
     "accord.signing",
+    "accord.contracts",
     "accord.web",
 ]
 

@@ -1,9 +1,11 @@
 from django.urls import include, path
 
+from accord.contracts.api import router as contracts_router
 from accord.core.api import api
 from accord.identity.api import router as identity_router
 
 api.add_router("", identity_router)
+api.add_router("", contracts_router)
 
 urlpatterns = [
     path("api/v1/", api.urls),

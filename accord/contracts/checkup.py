@@ -1,0 +1,115 @@
+"""The contract check-up (合同体检): the legal checks of rules.py on a draft given as JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
+
+from accord.contracts import rules
+from accord.contracts.models import MinimumWage
+from accord.core.errors import InvalidInput, Problem, ProblemList
+
+
+def minimum_wage_on(day: dt.date) -> rules.MinimumWage | None:
+    row = MinimumWage.in_force(day)
+    if row is None:
+        return None
+    return rules.MinimumWage(
+        Decimal(row.monthly_fen) / 100,
+        Decimal(row.hourly_fen) / 100,
+        row.effective_from,
+        row.source,
+    )
+
+
+def _bad(field: str, zh: str, en: str) -> Problem:
+    return Problem("core.invalid_value", zh, en, field)
+
+
+def parse_draft(data: dict) -> rules.ContractDraft:
+    """Validate the JSON body field by field; every malformed field is reported at once."""
+    problems = ProblemList()
+
+    def date(name: str, required: bool = False) -> dt.date | None:
+        value = data.get(name)
+        if value in (None, ""):
+            if required:
+                problems.add(
+                    Problem("core.required", "此项为必填项。", "This field is required.", name)
+                )
+            return None
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            problems.add(_bad(name, "日期格式应为 YYYY-MM-DD。", "Dates are written YYYY-MM-DD."))
+            return None
+
+    def money(name: str) -> Decimal | None:
+        value = data.get(name)
+        if value in (None, ""):
+            return None
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            problems.add(
+                _bad(
+                    name,
+                    '金额应为十进制数字字符串（元），如 "5000.00"。',
+                    'Amounts are decimal strings in yuan, such as "5000.00".',
+                )
+            )
+            return None
+        if not amount.is_finite() or amount < 0 or amount > Decimal("100000000"):
+            problems.add(_bad(name, "金额超出合理范围。", "The amount is out of range."))
+            return None
+        return amount
+
+    def integer(name: str, default: int | None = None) -> int | None:
+        value = data.get(name)
+        if value in (None, ""):
+            return default
+        if isinstance(value, bool) or not str(value).isdigit() or int(value) > 1000:
+            problems.add(_bad(name, "应为 0–1000 的整数。", "A whole number from 0 to 1000."))
+            return default
+        return int(value)
+
+    term_type = data.get("term_type")
+    if term_type not in rules.TERM_TYPES:
+        problems.add(
+            Problem(
+                "contract.term_type_unknown",
+                "合同期限类型应为 fixed、open_ended、task 或 part_time。",
+                "term_type is one of fixed, open_ended, task, part_time.",
+                "term_type",
+            )
+        )
+    category = str(data.get("position_category") or "other")
+    if category not in (*rules.NON_COMPETE_ELIGIBLE, "other"):
+        problems.add(_bad("position_category", "岗位类别无效。", "Unknown position category."))
+    draft = rules.ContractDraft(
+        term_type=term_type,  # type: ignore[arg-type]
+        start_date=date("start_date", required=True),  # type: ignore[arg-type]
+        end_date=date("end_date"),
+        probation_end_date=date("probation_end_date"),
+        monthly_wage=money("monthly_wage"),
+        probation_wage=money("probation_wage"),
+        hourly_wage=money("hourly_wage"),
+        daily_hours=money("daily_hours"),
+        weekly_hours=money("weekly_hours"),
+        pay_cycle_days=integer("pay_cycle_days"),
+        non_compete_months=integer("non_compete_months", 0) or 0,
+        position_category=category,
+        had_probation_with_employer=bool(data.get("had_probation_with_employer", False)),
+        signing_date=date("signing_date"),
+    )
+    problems.raise_if_any(InvalidInput)
+    return draft
+
+
+def check_up(data: dict) -> list[dict]:
+    draft = parse_draft(data)
+    today = timezone.localdate()
+    minimum = minimum_wage_on(max(draft.start_date, today))
+    return [f.as_dict() for f in rules.check(draft, minimum, today=today)]
