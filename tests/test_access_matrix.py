@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from accord.contracts import templates
 from accord.core.models import AuditEntry
 from accord.identity import auth
 from accord.identity.models import Employment
@@ -47,6 +48,15 @@ OBJECT_URLS = [
     ObjectUrl(
         "post", "/employments/{employment}/end", {"end_date": "2026-06-01"}, owner_status=302
     ),
+    ObjectUrl("get", "/api/v1/contract-templates/{template}"),
+    ObjectUrl(
+        "post",
+        "/api/v1/contract-templates/{template}/versions",
+        {"title": "越权", "sections": [{"text": "x"}]},
+        owner_status=201,
+    ),
+    ObjectUrl("post", "/api/v1/template-versions/{version}/publish", {}),
+    ObjectUrl("get", "/api/v1/template-versions/{version}/preview.pdf"),
     ObjectUrl("get", "/api/v1/enterprises/{enterprise}/tokens"),
     ObjectUrl("post", "/api/v1/enterprises/{enterprise}/tokens", {"name": "x"}, owner_status=201),
     ObjectUrl("delete", "/api/v1/enterprises/{enterprise}/tokens/{token}", owner_status=None),
@@ -65,6 +75,13 @@ def world(db, make_enterprise, make_person, make_user, organisation):
     Employment.objects.create(person=other_person, enterprise=theirs, start_date="2024-01-01")
     owner = make_user("hr", enterprise=mine, totp=False)
     token, _ = auth.create_api_token(enterprise=mine, name="HR system", created_by=owner)
+    version = templates.create_template(
+        enterprise=mine,
+        kind="offer",
+        name="本企业录用通知",
+        title="录用通知书",
+        sections=[{"text": "{{worker.name}}：欢迎。"}],
+    )
     users = {
         "owner": owner,
         "hr_other": make_user("hr", enterprise=theirs, totp=False),
@@ -77,6 +94,8 @@ def world(db, make_enterprise, make_person, make_user, organisation):
         "person": person.public_id,
         "token": token.public_id,
         "employment": job.public_id,
+        "template": version.template.public_id,
+        "version": version.public_id,
     }
     return users, ids
 

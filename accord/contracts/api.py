@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-from ninja import Router, Schema
+import datetime as dt
+from uuid import UUID
 
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema, Status
+
+from accord.contracts import templates
 from accord.contracts.checkup import check_up
+from accord.contracts.models import ContractTemplate, TemplateVersion
+from accord.contracts.scoping import can_edit
 from accord.core import ratelimit
+from accord.core.api import principal
+from accord.core.errors import InvalidInput, PermissionDenied
 from accord.core.middleware import client_ip, json_body
+from accord.core.scoping import get_scoped, scoped
+from accord.identity.models import Enterprise, Role
 
 router = Router(tags=["contracts"])
 
@@ -47,8 +57,6 @@ def check_contract(request: HttpRequest):
     )
     body = json_body(request)
     if not isinstance(body, dict):
-        from accord.core.errors import InvalidInput
-
         raise InvalidInput(
             "core.invalid_request",
             "请求内容应为 JSON 对象。",
@@ -56,3 +64,133 @@ def check_contract(request: HttpRequest):
             "body",
         )
     return {"problems": check_up(body)}
+
+
+class VersionOut(Schema):
+    id: UUID
+    number: int
+    status: str
+    title: str
+    sections: list[dict]
+    body_sha256: str
+    published_at: dt.datetime | None
+
+
+class TemplateOut(Schema):
+    id: UUID
+    kind: str
+    name: str
+    enterprise: UUID | None
+    versions: list[VersionOut]
+
+
+class TemplateIn(Schema):
+    kind: str
+    name: str
+    title: str = ""
+    sections: list[dict]
+    enterprise: UUID | None = None
+
+
+class VersionIn(Schema):
+    title: str
+    sections: list[dict]
+
+
+def _version_out(v: TemplateVersion) -> dict:
+    return {
+        "id": v.public_id,
+        "number": v.number,
+        "status": v.status,
+        "title": v.title,
+        "sections": v.sections,
+        "body_sha256": v.body_sha256,
+        "published_at": v.published_at,
+    }
+
+
+def _template_out(t: ContractTemplate) -> dict:
+    return {
+        "id": t.public_id,
+        "kind": t.kind,
+        "name": t.name,
+        "enterprise": t.enterprise.public_id if t.enterprise_id else None,
+        "versions": [_version_out(v) for v in t.versions.all()],
+    }
+
+
+def _editable(request: HttpRequest, template: ContractTemplate) -> ContractTemplate:
+    if not can_edit(principal(request), template):
+        raise PermissionDenied(
+            "auth.forbidden", "您的角色无权修改此模板。", "Your role may not change this template."
+        )
+    return template
+
+
+@router.get("/contract-templates", response=list[TemplateOut])
+def list_templates(request: HttpRequest, kind: str = ""):
+    qs = scoped(ContractTemplate, principal(request)).prefetch_related("versions")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return [_template_out(t) for t in qs[:500]]
+
+
+@router.get("/contract-templates/{template_id}", response=TemplateOut)
+def get_template(request: HttpRequest, template_id: str):
+    return _template_out(get_scoped(ContractTemplate, principal(request), template_id))
+
+
+@router.post("/contract-templates", response={201: VersionOut})
+def create_template(request: HttpRequest, payload: TemplateIn):
+    who = principal(request)
+    enterprise = None
+    if payload.enterprise is not None:
+        enterprise = get_scoped(Enterprise, who, payload.enterprise)
+        if enterprise.pk not in who.enterprise_ids:
+            raise PermissionDenied(
+                "auth.forbidden",
+                "只能为本企业创建模板。",
+                "You may create templates for your own enterprise only.",
+                "enterprise",
+            )
+    elif not who.has_role(Role.ADMIN, Role.BUREAU_OFFICER):
+        raise PermissionDenied(
+            "auth.forbidden",
+            "平台模板由人力资源局维护。",
+            "Platform templates are kept by the bureau.",
+            "enterprise",
+        )
+    version = templates.create_template(
+        enterprise=enterprise,
+        kind=payload.kind,
+        name=payload.name,
+        title=payload.title,
+        sections=payload.sections,
+    )
+    return Status(201, _version_out(version))
+
+
+@router.post("/contract-templates/{template_id}/versions", response={201: VersionOut})
+def add_version(request: HttpRequest, template_id: str, payload: VersionIn):
+    template = _editable(request, get_scoped(ContractTemplate, principal(request), template_id))
+    return Status(
+        201,
+        _version_out(
+            templates.new_version(template, title=payload.title, sections=payload.sections)
+        ),
+    )
+
+
+@router.post("/template-versions/{version_id}/publish", response=VersionOut)
+def publish_version(request: HttpRequest, version_id: str):
+    version = get_scoped(TemplateVersion, principal(request), version_id)
+    _editable(request, version.template)
+    return _version_out(templates.publish(version))
+
+
+@router.get("/template-versions/{version_id}/preview.pdf")
+def preview_version(request: HttpRequest, version_id: str):
+    version = get_scoped(TemplateVersion, principal(request), version_id)
+    response = HttpResponse(templates.preview(version), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="template-{version.public_id}.pdf"'
+    return response

@@ -35,3 +35,86 @@ class MinimumWage(AccordModel):
             .order_by("-effective_from")
             .first()
         )
+
+
+class DocumentKind(models.TextChoices):
+    LABOUR_FIXED = "labour_fixed", "固定期限劳动合同"
+    LABOUR_OPEN_ENDED = "labour_open_ended", "无固定期限劳动合同"
+    LABOUR_TASK = "labour_task", "以完成一定工作任务为期限的劳动合同"
+    LABOUR_PART_TIME = "labour_part_time", "非全日制用工劳动合同"
+    OFFER = "offer", "录用通知书"
+    CONFIRMATION = "confirmation", "转正通知书"
+    CHANGE = "change", "劳动合同变更协议"
+    RENEWAL = "renewal", "劳动合同续订书"
+    TERMINATION = "termination", "解除（终止）劳动合同通知书"
+    LEAVING_CERTIFICATE = "leaving_certificate", "离职证明"
+
+
+LABOUR_CONTRACT_KINDS = {
+    DocumentKind.LABOUR_FIXED,
+    DocumentKind.LABOUR_OPEN_ENDED,
+    DocumentKind.LABOUR_TASK,
+    DocumentKind.LABOUR_PART_TIME,
+}
+
+
+class ContractTemplate(AccordModel):
+    """A template of one document kind; the platform's (enterprise empty) or an enterprise's own."""
+
+    enterprise = models.ForeignKey(
+        "identity.Enterprise",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contract_templates",
+    )
+    kind = models.CharField(max_length=30, choices=DocumentKind.choices)
+    name = models.CharField(max_length=200)
+    code = models.SlugField(
+        max_length=60, blank=True, help_text="stable key of a platform template"
+    )
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=~models.Q(code=""), name="contracts_template_code_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_labour_contract(self) -> bool:
+        return self.kind in LABOUR_CONTRACT_KINDS
+
+
+class TemplateVersion(AccordModel):
+    """One version of a template. Published versions never change; a change is a new version."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        PUBLISHED = "published", "已发布"
+        RETIRED = "retired", "已停用"
+
+    template = models.ForeignKey(
+        ContractTemplate, on_delete=models.PROTECT, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    title = models.CharField(max_length=200)
+    sections = models.JSONField(default=list)
+    body_sha256 = models.CharField(max_length=64, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["template", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "number"], name="contracts_version_number_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template.name} v{self.number}"

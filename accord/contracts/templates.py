@@ -1,0 +1,128 @@
+"""Contract templates: versions, the Art. 17 check on publishing, previews."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accord.contracts.clauses import check_art17, check_sections
+from accord.contracts.models import ContractTemplate, DocumentKind, TemplateVersion
+from accord.contracts.render import render_pdf
+from accord.core import audit
+from accord.core.errors import Conflict, InvalidInput, ProblemList
+
+
+def _body_hash(title: str, sections: list[dict]) -> str:
+    body = json.dumps({"title": title, "sections": sections}, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _clean_sections(sections) -> list[dict]:
+    if not isinstance(sections, list) or not sections:
+        raise InvalidInput(
+            "template.sections_required",
+            "模板至少需要一节正文。",
+            "A template needs at least one section.",
+            "sections",
+        )
+    if len(sections) > 200:
+        raise InvalidInput(
+            "template.too_many_sections", "模板最多 200 节。", "At most 200 sections.", "sections"
+        )
+    problems = ProblemList(check_sections(sections))
+    problems.raise_if_any()
+    return [
+        {
+            "clause": s.get("clause") or "",
+            "heading": str(s.get("heading", ""))[:200],
+            "text": str(s["text"])[:20000],
+        }
+        for s in sections
+    ]
+
+
+@transaction.atomic
+def create_template(*, enterprise, kind: str, name: str, title: str, sections) -> TemplateVersion:
+    if kind not in DocumentKind.values:
+        raise InvalidInput(
+            "template.kind_unknown", "文书类型不存在。", "Unknown document kind.", "kind"
+        )
+    if not name.strip():
+        raise InvalidInput("core.required", "此项为必填项。", "This field is required.", "name")
+    template = ContractTemplate.objects.create(
+        enterprise=enterprise, kind=kind, name=name.strip()[:200]
+    )
+    version = TemplateVersion.objects.create(
+        template=template,
+        number=1,
+        title=(title or name).strip()[:200],
+        sections=_clean_sections(sections),
+    )
+    audit.record(
+        "contracts.template.create", template, enterprise_id=getattr(enterprise, "pk", None)
+    )
+    return version
+
+
+@transaction.atomic
+def new_version(template: ContractTemplate, *, title: str, sections) -> TemplateVersion:
+    template = ContractTemplate.objects.select_for_update().get(pk=template.pk)
+    number = (template.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = TemplateVersion.objects.create(
+        template=template,
+        number=number,
+        title=title.strip()[:200],
+        sections=_clean_sections(sections),
+    )
+    audit.record(
+        "contracts.template.new_version",
+        version,
+        enterprise_id=template.enterprise_id,
+        changes={"number": [None, number]},
+    )
+    return version
+
+
+@transaction.atomic
+def publish(version: TemplateVersion) -> TemplateVersion:
+    """A labour contract is published only with every clause of LCL Art. 17."""
+    version = (
+        TemplateVersion.objects.select_for_update().select_related("template").get(pk=version.pk)
+    )
+    if version.status != TemplateVersion.Status.DRAFT:
+        raise Conflict(
+            "template.not_draft",
+            "只有草稿可以发布；已发布的版本不可修改。",
+            "Only a draft can be published; a published version never changes.",
+            "status",
+        )
+    if version.template.is_labour_contract:
+        ProblemList(check_art17(version.sections)).raise_if_any()
+    version.template.versions.filter(status=TemplateVersion.Status.PUBLISHED).update(
+        status=TemplateVersion.Status.RETIRED
+    )
+    version.status = TemplateVersion.Status.PUBLISHED
+    version.published_at = timezone.now()
+    version.body_sha256 = _body_hash(version.title, version.sections)
+    version.save(update_fields=["status", "published_at", "body_sha256", "updated_at"])
+    audit.record(
+        "contracts.template.publish",
+        version,
+        enterprise_id=version.template.enterprise_id,
+        changes={"status": ["draft", "published"], "body_sha256": [None, version.body_sha256]},
+    )
+    return version
+
+
+def preview(version: TemplateVersion, values: dict[str, str] | None = None) -> bytes:
+    """The version rendered with sample or given values (blanks where a value is missing)."""
+    return render_pdf(
+        version.title,
+        version.sections,
+        values or {},
+        footer=f"{version.template.name} v{version.number}",
+    )
