@@ -271,3 +271,35 @@ def authenticate_token(raw: str) -> TokenPrincipal | None:
     if token.last_used_at is None or timezone.now() - token.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return TokenPrincipal(token)
+
+
+def enrolment_device(user: User) -> TOTPDevice:
+    """The authenticator being enrolled on first login: unconfirmed until a code proves it."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+def confirm_enrolment(user: User, token: str) -> TOTPDevice:
+    """A first login of a role that needs TOTP: a correct code confirms the new authenticator."""
+    key = f"totp-user:{user.pk}"
+    ratelimit.check_not_locked(key, code="auth.locked")
+    device = enrolment_device(user)
+    if not (token or "").strip().isdigit() or not device.verify_token(token.strip()):
+        ratelimit.register_failure(
+            key, settings.ACCORD_LOGIN_MAX_FAILURES, settings.ACCORD_LOGIN_LOCKOUT_SECONDS
+        )
+        raise LoginFailed(
+            "auth.totp_invalid",
+            "动态口令错误或已过期。",
+            "Wrong or expired one-time code.",
+            "otp_token",
+        )
+    ratelimit.clear_failures(key)
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        with acting_as(_as(user)):
+            audit.record("auth.totp_enrolled", user)
+    return device

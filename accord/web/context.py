@@ -16,6 +16,7 @@ NAV = [
     ("web:person_list", _("人员"), {"admin", "bureau_officer", "auditor", "street_officer", "hr"}),
     ("web:audit_list", _("审计日志"), {"admin", "auditor", "hr"}),
     ("web:registry_import", _("导入人口库"), {"admin", "bureau_officer"}),
+    ("web:staff_accounts", _("账号管理"), {"admin"}),
     ("web:inbox", _("消息"), None),
 ]
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from functools import wraps
 
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -23,8 +25,8 @@ from accord.core.middleware import client_ip
 from accord.core.models import AuditEntry, Notification, SmsMessage
 from accord.core.pagination import paginate
 from accord.core.scoping import get_scoped, scoped
+from accord.identity import accounts, employment, services
 from accord.identity import auth as auth_services
-from accord.identity import employment, services
 from accord.identity.filters import EnterpriseFilter, PersonFilter
 from accord.identity.models import ApiToken, Employment, Enterprise, Person, Role, Street, User
 from accord.identity.scoping import can_see_personal_data
@@ -69,7 +71,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             if user.needs_totp:
                 request.session[PENDING_TOTP] = {"user": user.pk, "at": time.time()}
-                return redirect(f"{reverse('web:login_otp')}?next={_next_url(request)}")
+                step = "web:login_otp" if auth_services.totp_device(user) else "web:login_enrol"
+                return redirect(f"{reverse(step)}?next={_next_url(request)}")
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             auth_services.record_login(user, "password")
             return redirect(_next_url(request))
@@ -102,6 +105,41 @@ def login_otp_view(request: HttpRequest) -> HttpResponse:
         request,
         "web/login_otp.html",
         {"error": error, "next": _next_url(request)},
+        status=error.status if error else 200,
+    )
+
+
+def login_enrol_view(request: HttpRequest) -> HttpResponse:
+    """First login of a role that needs TOTP: scan the QR code, prove it with a code."""
+    pending = request.session.get(PENDING_TOTP)
+    if not pending or time.time() - pending["at"] > 600:
+        return redirect("web:login")
+    user = User.objects.get(pk=pending["user"])
+    if auth_services.totp_device(user):
+        return redirect("web:login_otp")
+    device = auth_services.enrolment_device(user)
+    error = None
+    if request.method == "POST":
+        try:
+            device = auth_services.confirm_enrolment(user, request.POST.get("otp_token", ""))
+        except AccordError as exc:
+            error = exc
+        else:
+            request.session.pop(PENDING_TOTP, None)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            otp_login(request, device)
+            auth_services.record_login(user, "password+totp-enrolment")
+            return redirect(_next_url(request))
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return render(
+        request,
+        "web/login_enrol.html",
+        {
+            "error": error,
+            "next": _next_url(request),
+            "qr_svg": segno.make(device.config_url, error="m").svg_inline(scale=4, title="TOTP"),
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        },
         status=error.status if error else 200,
     )
 
@@ -507,3 +545,60 @@ def employment_end(request: HttpRequest, public_id) -> HttpResponse:
     except AccordError as exc:
         return enterprise_detail_page(request, enterprise, error=exc)
     return redirect("web:enterprise_detail", public_id=enterprise.public_id)
+
+
+@staff_page(Role.ADMIN)
+def staff_accounts(request: HttpRequest) -> HttpResponse:
+    """Administrators manage staff accounts: create with a role and scope, deactivate, reset TOTP."""
+    error, created = None, None
+    form = {
+        k: request.POST.get(k, "").strip()
+        for k in ("username", "name", "role", "enterprise", "street", "organisation")
+    }
+    if request.method == "POST":
+        try:
+            target = request.POST.get("user")
+            if target:
+                user = (
+                    User.objects.filter(public_id=target).exclude(memberships__isnull=True).first()
+                )
+                if user is None or user.pk == request.user.pk:
+                    raise NotFound()
+                if request.POST.get("op") == "reset_totp":
+                    accounts.reset_authenticator(user)
+                else:
+                    accounts.set_active(user, request.POST.get("op") == "activate")
+            else:
+                user, password = accounts.create_staff(
+                    username=form["username"],
+                    role=form["role"],
+                    full_name=form["name"],
+                    enterprise=form["enterprise"],
+                    street=form["street"],
+                    organisation=form["organisation"],
+                )
+                created = {"username": user.username, "password": password}
+                form = {}
+        except AccordError as exc:
+            error = exc
+    staff = (
+        User.objects.filter(memberships__isnull=False)
+        .distinct()
+        .order_by("username")
+        .prefetch_related(
+            "memberships__enterprise", "memberships__street", "memberships__organisation"
+        )
+    )
+    return render(
+        request,
+        "web/staff_accounts.html",
+        {
+            "staff": staff[:500],
+            "error": error,
+            "created": created,
+            "form": form,
+            "roles": [(r, Role(r).label) for r in accounts.STAFF_ROLES],
+            "streets": Street.objects.all(),
+        },
+        status=error.status if error else 200,
+    )

@@ -133,3 +133,25 @@ def test_api_token_is_scoped_hashed_and_revocable(client, make_user, make_enterp
         ).status_code
         == 401
     )
+
+
+def test_first_login_of_a_bureau_officer_enrols_an_authenticator(client):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accord.identity.models import Membership
+
+    user = User.objects.create_user("newofficer", password="Correct-horse-42")
+    Membership.objects.create(user=user, role="bureau_officer")
+    r = client.post("/login", {"username": "newofficer", "password": "Correct-horse-42"})
+    assert r["Location"].startswith("/login/otp/enrol")
+    page = client.get(r["Location"])
+    assert "<svg" in page.content.decode() and page.context["secret"]
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    assert client.post("/login/otp/enrol", {"otp_token": "12345"}).status_code == 401
+    device.refresh_from_db()
+    device.throttling_failure_count, device.throttling_failure_timestamp = 0, None
+    device.save()
+    r = client.post("/login/otp/enrol", {"otp_token": totp_now(user)})
+    assert r.status_code == 302 and client.get("/").status_code == 200
+    assert TOTPDevice.objects.get(user=user).confirmed
+    assert AuditEntry.objects.filter(action="auth.totp_enrolled", actor_id=user.pk).exists()

@@ -1,0 +1,129 @@
+"""Staff accounts: administrators create them with a role and its scope, deactivate them, and
+reset a lost authenticator. Every change is audited."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accord.core import audit
+from accord.core.errors import Conflict, InvalidInput
+from accord.identity.models import Enterprise, Membership, Organisation, Role, Street, User
+
+STAFF_ROLES = [r for r in Role.values if r != Role.WORKER]
+
+
+def _scope(role: str, enterprise: str, street: str, organisation: str) -> dict:
+    if role == Role.HR:
+        found = Enterprise.objects.filter(uscc=enterprise.strip().upper()).first()
+        if found is None:
+            raise InvalidInput(
+                "identity.enterprise_unknown",
+                "找不到该统一社会信用代码的企业。",
+                "No enterprise has this unified social credit code.",
+                "enterprise",
+            )
+        return {"enterprise": found}
+    if role == Role.STREET_OFFICER:
+        found_street = Street.objects.filter(code=street).first()
+        if found_street is None:
+            raise InvalidInput(
+                "identity.street_unknown",
+                "街道不存在；福田区共 10 个街道。",
+                "Unknown street; Futian has 10 streets.",
+                "street",
+            )
+        return {"street": found_street}
+    if role == Role.MEDIATOR:
+        found_org = Organisation.objects.filter(name=organisation.strip()).first()
+        if found_org is None:
+            raise InvalidInput(
+                "identity.organisation_unknown",
+                "调解组织不存在。",
+                "Unknown mediation organisation.",
+                "organisation",
+            )
+        return {"organisation": found_org}
+    return {}
+
+
+@transaction.atomic
+def create_staff(
+    *,
+    username: str,
+    role: str,
+    full_name: str = "",
+    enterprise: str = "",
+    street: str = "",
+    organisation: str = "",
+    password: str | None = None,
+) -> tuple[User, str]:
+    """A new staff account with one membership; returns the account and its initial password."""
+    username = (username or "").strip()
+    if (
+        not username
+        or len(username) > 150
+        or not username.replace("-", "").replace("_", "").isalnum()
+    ):
+        raise InvalidInput(
+            "identity.username_invalid",
+            "用户名应为字母、数字、- 或 _。",
+            "A username has letters, digits, - or _.",
+            "username",
+        )
+    if role not in STAFF_ROLES:
+        raise InvalidInput("identity.role_unknown", "角色不存在。", "Unknown role.", "role")
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict(
+            "identity.username_taken", "该用户名已被使用。", "This username is taken.", "username"
+        )
+    scope = _scope(role, enterprise, street, organisation)
+    password = password or secrets.token_urlsafe(12)
+    try:
+        validate_password(password)
+    except ValidationError as exc:
+        raise InvalidInput(
+            "identity.password_weak",
+            "密码强度不足：" + "；".join(exc.messages),
+            "The password is too weak: " + " ".join(exc.messages),
+            "password",
+        ) from None
+    user = User.objects.create_user(
+        username=username,
+        password=password,
+        first_name=full_name.strip()[:150],
+        is_superuser=role == Role.ADMIN,
+        is_staff=role == Role.ADMIN,
+    )
+    membership = Membership.objects.create(user=user, role=role, **scope)
+    audit.record(
+        "identity.staff.create",
+        user,
+        label=username,
+        enterprise_id=getattr(membership, "enterprise_id", None),
+        changes={"role": [None, role], "scope": [None, str(next(iter(scope.values()), ""))]},
+    )
+    return user, password
+
+
+@transaction.atomic
+def set_active(user: User, active: bool) -> None:
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        audit.record(
+            "identity.staff.activate" if active else "identity.staff.deactivate",
+            user,
+            changes={"is_active": [not active, active]},
+        )
+
+
+@transaction.atomic
+def reset_authenticator(user: User) -> None:
+    """A lost phone: the next login enrols a new authenticator."""
+    removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    audit.record("identity.staff.reset_totp", user, changes={"devices_removed": [None, removed]})
