@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 
 import pytest
@@ -14,6 +15,37 @@ from accord.identity import services
 from accord.identity.models import Membership, Organisation, Role, Street, User
 
 _serial = itertools.count(1)
+
+
+# Data migrations that load reference data: streets, industries, minimum wages, templates.
+REFERENCE_DATA_MIGRATIONS = [
+    "accord.identity.migrations.0002_reference_data",
+    "accord.contracts.migrations.0002_shenzhen_minimum_wage",
+    "accord.contracts.migrations.0004_shipped_templates",
+]
+
+
+def _uses_transactional_db(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(
+        (marker and marker.kwargs.get("transaction"))
+        or {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """A transactional test starts from a flushed database: reload what migrations loaded.
+
+    (Ordinary tests run inside a transaction on the migrated database and need nothing.)
+    """
+    if _uses_transactional_db(request):
+        request.getfixturevalue("transactional_db")
+        from django.apps import apps
+
+        for name in REFERENCE_DATA_MIGRATIONS:
+            importlib.import_module(name).load(apps, None)
+    yield
 
 
 @pytest.fixture(autouse=True)
