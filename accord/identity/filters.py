@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accord.core.crypto import blind_index
 from accord.identity.models import Enterprise, Person
-from accord.identity.reference import SECTIONS
+from accord.identity.reference import SECTIONS, STREETS
+
+STREET_CHOICES = [(code, _(zh)) for code, zh, _en in STREETS]
+SECTION_CHOICES = [(k, format_lazy("{} {}", k, _(v[0]))) for k, v in SECTIONS.items()]
 
 
 class EnterpriseFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="名称或信用代码 / Name or USCC")
-    street = django_filters.CharFilter(field_name="street__code", label="街道 / Street")
-    section = django_filters.ChoiceFilter(
-        field_name="industry__section",
-        label="行业门类 / Section",
-        choices=[(k, f"{k} {v[0]}") for k, v in SECTIONS.items()],
+    q = django_filters.CharFilter(method="search", label=_("名称或信用代码"))
+    street = django_filters.ChoiceFilter(
+        field_name="street__code", label=_("街道"), choices=STREET_CHOICES
     )
-    industry = django_filters.CharFilter(field_name="industry__code", label="行业大类 / Division")
-    size = django_filters.ChoiceFilter(choices=Enterprise.Size.choices, label="规模 / Size")
-    status = django_filters.ChoiceFilter(choices=Enterprise.Status.choices, label="状态 / Status")
+    section = django_filters.ChoiceFilter(
+        field_name="industry__section", label=_("行业门类"), choices=SECTION_CHOICES
+    )
+    industry = django_filters.CharFilter(field_name="industry__code", label=_("行业大类代码"))
+    size = django_filters.ChoiceFilter(choices=Enterprise.Size.choices, label=_("规模"))
+    status = django_filters.ChoiceFilter(choices=Enterprise.Status.choices, label=_("状态"))
 
     class Meta:
         model = Enterprise
@@ -34,11 +39,11 @@ class EnterpriseFilter(django_filters.FilterSet):
 
 
 class PersonFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="姓名、证件号或手机号 / Name, ID or phone")
+    q = django_filters.CharFilter(method="search", label=_("姓名、证件号或手机号"))
     verification_level = django_filters.ChoiceFilter(
-        choices=Person.Level.choices, label="认证级别 / Level"
+        choices=Person.Level.choices, label=_("认证级别")
     )
-    enterprise = django_filters.UUIDFilter(method="by_enterprise", label="企业 / Enterprise")
+    enterprise = django_filters.UUIDFilter(method="by_enterprise", label=_("企业"))
 
     class Meta:
         model = Person

@@ -180,6 +180,10 @@ class User(AbstractUser):
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
 
+    @property
+    def primary_role_label(self) -> str:
+        return str(Role(self.primary_role).label) if self.primary_role else ""
+
     @cached_property
     def enterprise_ids(self) -> set[int]:
         return {

@@ -1,44 +1,56 @@
-"""Reference data: the 10 streets of Futian and the GB/T 4754-2017 industry classification."""
+"""Reference data: the 10 streets of Futian and the GB/T 4754-2017 industry classification.
+
+Names are marked with gettext_noop so that makemessages collects them for the English pages.
+"""
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a string for makemessages without needing Django configured (this module is pure)."""
+    return message
+
 
 # (code, name_zh, name_en) — the streets (街道) of Futian District, Shenzhen.
 STREETS = [
-    ("yuanling", "园岭街道", "Yuanling"),
-    ("nanyuan", "南园街道", "Nanyuan"),
-    ("futian", "福田街道", "Futian"),
-    ("shatou", "沙头街道", "Shatou"),
-    ("xiangmihu", "香蜜湖街道", "Xiangmihu"),
-    ("meilin", "梅林街道", "Meilin"),
-    ("lianhua", "莲花街道", "Lianhua"),
-    ("huafu", "华富街道", "Huafu"),
-    ("fubao", "福保街道", "Fubao"),
-    ("huaqiangbei", "华强北街道", "Huaqiangbei"),
+    ("yuanling", gettext_noop("园岭街道"), "Yuanling"),
+    ("nanyuan", gettext_noop("南园街道"), "Nanyuan"),
+    ("futian", gettext_noop("福田街道"), "Futian"),
+    ("shatou", gettext_noop("沙头街道"), "Shatou"),
+    ("xiangmihu", gettext_noop("香蜜湖街道"), "Xiangmihu"),
+    ("meilin", gettext_noop("梅林街道"), "Meilin"),
+    ("lianhua", gettext_noop("莲花街道"), "Lianhua"),
+    ("huafu", gettext_noop("华富街道"), "Huafu"),
+    ("fubao", gettext_noop("福保街道"), "Fubao"),
+    ("huaqiangbei", gettext_noop("华强北街道"), "Huaqiangbei"),
 ]
 
 # GB/T 4754-2017 《国民经济行业分类》: sections (门类) and their divisions (大类).
 SECTIONS = {
-    "A": ("农、林、牧、渔业", "Agriculture, forestry, animal husbandry and fishery"),
-    "B": ("采矿业", "Mining"),
-    "C": ("制造业", "Manufacturing"),
-    "D": ("电力、热力、燃气及水生产和供应业", "Electricity, heat, gas and water"),
-    "E": ("建筑业", "Construction"),
-    "F": ("批发和零售业", "Wholesale and retail trade"),
-    "G": ("交通运输、仓储和邮政业", "Transport, storage and post"),
-    "H": ("住宿和餐饮业", "Accommodation and catering"),
-    "I": ("信息传输、软件和信息技术服务业", "Information transmission, software and IT services"),
-    "J": ("金融业", "Finance"),
-    "K": ("房地产业", "Real estate"),
-    "L": ("租赁和商务服务业", "Leasing and business services"),
-    "M": ("科学研究和技术服务业", "Scientific research and technical services"),
-    "N": ("水利、环境和公共设施管理业", "Water, environment and public facilities"),
-    "O": ("居民服务、修理和其他服务业", "Resident, repair and other services"),
-    "P": ("教育", "Education"),
-    "Q": ("卫生和社会工作", "Health and social work"),
-    "R": ("文化、体育和娱乐业", "Culture, sports and entertainment"),
+    "A": (gettext_noop("农、林、牧、渔业"), "Agriculture, forestry, animal husbandry and fishery"),
+    "B": (gettext_noop("采矿业"), "Mining"),
+    "C": (gettext_noop("制造业"), "Manufacturing"),
+    "D": (gettext_noop("电力、热力、燃气及水生产和供应业"), "Electricity, heat, gas and water"),
+    "E": (gettext_noop("建筑业"), "Construction"),
+    "F": (gettext_noop("批发和零售业"), "Wholesale and retail trade"),
+    "G": (gettext_noop("交通运输、仓储和邮政业"), "Transport, storage and post"),
+    "H": (gettext_noop("住宿和餐饮业"), "Accommodation and catering"),
+    "I": (
+        gettext_noop("信息传输、软件和信息技术服务业"),
+        "Information transmission, software and IT services",
+    ),
+    "J": (gettext_noop("金融业"), "Finance"),
+    "K": (gettext_noop("房地产业"), "Real estate"),
+    "L": (gettext_noop("租赁和商务服务业"), "Leasing and business services"),
+    "M": (gettext_noop("科学研究和技术服务业"), "Scientific research and technical services"),
+    "N": (gettext_noop("水利、环境和公共设施管理业"), "Water, environment and public facilities"),
+    "O": (gettext_noop("居民服务、修理和其他服务业"), "Resident, repair and other services"),
+    "P": (gettext_noop("教育"), "Education"),
+    "Q": (gettext_noop("卫生和社会工作"), "Health and social work"),
+    "R": (gettext_noop("文化、体育和娱乐业"), "Culture, sports and entertainment"),
     "S": (
         "公共管理、社会保障和社会组织",
         "Public administration, social security and organisations",
     ),
-    "T": ("国际组织", "International organisations"),
+    "T": (gettext_noop("国际组织"), "International organisations"),
 }
 
 DIVISIONS = [

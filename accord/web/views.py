@@ -17,6 +17,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 
@@ -179,10 +181,15 @@ def home(request: HttpRequest) -> HttpResponse:
     enterprises = scoped(Enterprise, user)
     if user.has_role(Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR, Role.STREET_OFFICER):
         by_street = (
-            enterprises.values("street__name_zh").annotate(n=Count("id")).order_by("street_id")
+            enterprises.values("street__name_zh", "street__name_en")
+            .annotate(n=Count("id"))
+            .order_by("street_id")
         )
         ctx["street_chart"] = {
-            "labels": [r["street__name_zh"] for r in by_street],
+            "labels": [
+                r["street__name_en" if get_language() == "en" else "street__name_zh"]
+                for r in by_street
+            ],
             "values": [r["n"] for r in by_street],
         }
         by_section = (
@@ -250,13 +257,13 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         request,
         model=Enterprise,
         filterset_class=EnterpriseFilter,
-        title="企业 Enterprises",
+        title=_("企业"),
         columns=[
-            ("name", "名称"),
-            ("uscc", "统一社会信用代码"),
-            ("street", "街道"),
-            ("industry", "行业"),
-            ("size", "规模"),
+            ("name", _("名称")),
+            ("uscc", _("统一社会信用代码")),
+            ("street", _("街道")),
+            ("industry", _("行业")),
+            ("size", _("规模")),
         ],
         row_template="web/rows/enterprise.html",
         detail_url="web:enterprise_detail",
@@ -300,12 +307,12 @@ def person_list(request: HttpRequest) -> HttpResponse:
         request,
         model=Person,
         filterset_class=PersonFilter,
-        title="人员 People",
+        title=_("人员"),
         columns=[
-            ("name", "姓名"),
-            ("id_number", "证件号码"),
-            ("phone", "手机"),
-            ("level", "实名认证"),
+            ("name", _("姓名")),
+            ("id_number", _("证件号码")),
+            ("phone", _("手机")),
+            ("level", _("实名认证")),
         ],
         row_template="web/rows/person.html",
         detail_url="web:person_detail",
