@@ -6,9 +6,10 @@ encrypted field or directly), ``blind_index``/``id_index``, ``mask_id_number``/`
 so demo people are indistinguishable from people created through the API. The whole load is one
 transaction and leaves one audit entry (``demo.load``).
 
-At district scale encryption and hashing of 2.2 million ID numbers and phones dominate the
-Python side, so chunks of people are formatted for ``COPY`` in worker processes while the
-parent streams the previous chunk into the database.
+At district scale drawing, encrypting and hashing 2.2 million ID numbers and phones dominate
+the Python side, so chunks of people are drawn and formatted for ``COPY`` in worker processes
+while the parent streams finished chunks into the database, and PostgreSQL builds the indexes
+once at the end instead of row by row (see ``CopyWriter``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -51,6 +53,8 @@ DEMO_PASSWORD = "Accord-demo-2026!"
 DEFAULT_SEED = 2026
 REGISTRY_SOURCE = "演示数据 / demo data (accord demo-data)"
 CHUNK = 20_000
+# From this many people on, PostgreSQL loads run with worker processes and rebuild indexes.
+BULK_THRESHOLD = 100_000
 
 
 @dataclass(frozen=True)
@@ -82,8 +86,12 @@ ACCOUNTS = [
     Account("street", Role.STREET_OFFICER, street="futian", note="福田街道"),
     Account("hr", Role.HR, enterprise=demo_gen.HR_ENTERPRISE[0], note=demo_gen.HR_ENTERPRISE[0]),
     Account("hr2", Role.HR, enterprise=demo_gen.HR2_ENTERPRISE[0], note=demo_gen.HR2_ENTERPRISE[0]),
-    Account("mediator", Role.MEDIATOR, organisation=demo_gen.DISTRICT_ORGANISATION,
-            note=demo_gen.DISTRICT_ORGANISATION),
+    Account(
+        "mediator",
+        Role.MEDIATOR,
+        organisation=demo_gen.DISTRICT_ORGANISATION,
+        note=demo_gen.DISTRICT_ORGANISATION,
+    ),
     Account("worker", Role.WORKER, note=f"{demo_gen.WORKER_NAME} {demo_gen.WORKER_PHONE}"),
 ]
 
@@ -106,17 +114,28 @@ def database_is_empty() -> bool:
     return not Enterprise.objects.exists()
 
 
-def load(scale: str = "small", *, seed: int = DEFAULT_SEED, enterprises: int | None = None,
-         people: int | None = None, processes: int | None = None,
-         progress: Callable[[str], None] | None = None) -> LoadResult:
+def load(
+    scale: str = "small",
+    *,
+    seed: int = DEFAULT_SEED,
+    enterprises: int | None = None,
+    people: int | None = None,
+    processes: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> LoadResult:
     """Load the demo data into an empty database, in one transaction."""
     size = SCALES[scale]
     n_enterprises = enterprises if enterprises is not None else size.enterprises
     n_people = people if people is not None else size.people
-    if n_enterprises < 2 or n_people < demo_gen.HR_ENTERPRISE_EMPLOYEES + demo_gen.HR2_ENTERPRISE_EMPLOYEES:
+    if (
+        n_enterprises < 2
+        or n_people < demo_gen.HR_ENTERPRISE_EMPLOYEES + demo_gen.HR2_ENTERPRISE_EMPLOYEES
+    ):
         raise DemoDataError("need at least 2 enterprises and 65 people")
     if not database_is_empty():
-        raise DemoDataError("the database already holds enterprises; demo data loads into an empty one")
+        raise DemoDataError(
+            "the database already holds enterprises; demo data loads into an empty one"
+        )
     say = progress or (lambda message: None)
     result = LoadResult(scale, seed)
     use_copy = connection.vendor == "postgresql"
@@ -135,34 +154,56 @@ def load(scale: str = "small", *, seed: int = DEFAULT_SEED, enterprises: int | N
     specs = gen.enterprises(n_enterprises)
     planner = demo_gen.PeoplePlanner(gen, specs, n_people)
     phase("plan")
+    # Keys are fixed before the workers fork: they draw people with their final keys.
+    planner.set_keys(_next_pk(Enterprise), _next_pk(Person))
     # Worker processes are forked before the transaction opens a connection they would share.
     pool = None
-    if use_copy and n_people > 2 * CHUNK:
+    bulk = use_copy and n_people >= BULK_THRESHOLD
+    if bulk and not connection.in_atomic_block:
+        global _worker_planner
         connection.close()
+        _worker_planner = planner
         pool = multiprocessing.get_context("fork").Pool(processes or os.cpu_count() or 2)
+        _worker_planner = None
     try:
         with transaction.atomic():
             if use_copy:
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit = off")
             organisations = _organisations()
-            writer = CopyWriter() if use_copy else OrmWriter()
-            enterprise_pks = writer.enterprises(specs)
+            writer = CopyWriter(rebuild_indexes=bulk) if use_copy else OrmWriter()
+            if use_copy:
+                writer.drop_indexes()
+            if (
+                _next_pk(Enterprise) != planner.first_enterprise_pk
+                or _next_pk(Person) != planner.first_person_pk
+            ):
+                raise DemoDataError("enterprises or people were added during the load; try again")
+            writer.enterprises(specs, planner.first_enterprise_pk)
             phase("enterprises")
-            planner.set_keys(enterprise_pks, _next_pk(Person), _next_pk(Employment))
             counts = writer.people(planner, pool, say)
             phase("people")
             if use_copy:
+                writer.restore_indexes()
+                phase("indexes")
                 _reset_sequences([Enterprise, Person, Employment, ResidentRegistryRecord])
             _accounts(organisations)
             result.counts = {
-                "organisations": len(organisations), "enterprises": len(specs), **counts,
+                "organisations": len(organisations),
+                "enterprises": len(specs),
+                **counts,
                 "users": len(ACCOUNTS),
             }
-            audit.record("demo.load", None, object_type="identity.demo", object_id=scale,
-                         label=f"demo data {scale} seed {seed}",
-                         changes={k: [None, v] for k, v in result.counts.items()})
+            audit.record(
+                "demo.load",
+                None,
+                object_type="identity.demo",
+                object_id=scale,
+                label=f"demo data {scale} seed {seed}",
+                changes={k: [None, v] for k, v in result.counts.items()},
+            )
             phase("accounts")
+        phase("commit")
     finally:
         if pool is not None:
             pool.close()
@@ -184,32 +225,74 @@ def _reset_sequences(models: list) -> None:
 def _organisations() -> dict[str, Organisation]:
     streets = {s.code: s for s in Street.objects.all()}
     out = {}
-    for name, kind, street in demo_gen.organisations([(s.code, s.name_zh) for s in streets.values()]):
+    for name, kind, street in demo_gen.organisations(
+        [(s.code, s.name_zh) for s in streets.values()]
+    ):
         org, _ = Organisation.objects.get_or_create(
-            name=name, defaults={"kind": kind, "street": streets.get(street) if street else None})
+            name=name, defaults={"kind": kind, "street": streets.get(street) if street else None}
+        )
         out[name] = org
     return out
 
 
 # ---- writers -------------------------------------------------------------------------------
 
-PERSON_COLUMNS = ["id", "public_id", "created_at", "updated_at", "name", "id_type", "id_number",
-                  "id_number_index", "id_number_masked", "phone", "phone_index", "phone_masked", "birth_date",
-                  "gender", "verification_level", "verified_at"]
+PERSON_COLUMNS = [
+    "id",
+    "public_id",
+    "created_at",
+    "updated_at",
+    "name",
+    "id_type",
+    "id_number",
+    "id_number_index",
+    "id_number_masked",
+    "phone",
+    "phone_index",
+    "phone_masked",
+    "birth_date",
+    "gender",
+    "verification_level",
+    "verified_at",
+]
 
 
-EMPLOYMENT_COLUMNS = ["id", "public_id", "created_at", "updated_at", "person_id", "enterprise_id",
-                      "position", "start_date", "end_date"]
+# Employments take their keys from the database: nothing refers to them during the load.
+EMPLOYMENT_COLUMNS = [
+    "public_id",
+    "created_at",
+    "updated_at",
+    "person_id",
+    "enterprise_id",
+    "position",
+    "start_date",
+    "end_date",
+]
 REGISTRY_COLUMNS = ["id_number_index", "name_index", "source", "imported_at"]
-ENTERPRISE_COLUMNS = ["id", "public_id", "created_at", "updated_at", "name", "uscc",
-                      "legal_representative", "address", "street_id", "industry_id", "size",
-                      "employee_count", "status"]
+ENTERPRISE_COLUMNS = [
+    "id",
+    "public_id",
+    "created_at",
+    "updated_at",
+    "name",
+    "uscc",
+    "legal_representative",
+    "address",
+    "street_id",
+    "industry_id",
+    "size",
+    "employee_count",
+    "status",
+]
 
 
 def _check_columns() -> None:
     # COPY names the columns; a model change that adds a required column must fail loudly here.
-    for model, cols in ((Person, PERSON_COLUMNS), (Employment, EMPLOYMENT_COLUMNS),
-                        (Enterprise, ENTERPRISE_COLUMNS)):
+    for model, cols in (
+        (Person, PERSON_COLUMNS),
+        (Employment, ["id", *EMPLOYMENT_COLUMNS]),
+        (Enterprise, ENTERPRISE_COLUMNS),
+    ):
         actual = {f.column for f in model._meta.concrete_fields}
         if actual != set(cols):
             raise DemoDataError(f"{model.__name__} columns changed: {sorted(actual ^ set(cols))}")
@@ -218,43 +301,116 @@ def _check_columns() -> None:
         raise DemoDataError("ResidentRegistryRecord columns changed")
 
 
-def format_people(now: str, people: list[tuple], jobs: list[tuple]) -> tuple[bytes, bytes, bytes]:
-    """COPY text for a chunk of people, their registry records and jobs (runs in a worker).
+def person_line(now: str, p: demo_gen.PersonPlan) -> str:
+    """One ``identity_person`` row as COPY text, encrypted and indexed as the services do it.
 
     Generated values never contain tabs, newlines or backslashes, so no escaping is needed.
     """
-    p_lines = []
-    r_lines = []
-    for pk, public_id, name, number, phone, birth, gender, registry_name in people:
-        index = id_index("resident", number)
-        p_lines.append(
-            f"{pk}\t{public_id}\t{now}\t{now}\t{name}\tresident\t{encrypt(number)}\t{index}\t"
-            f"{mask_id_number(number)}\t{encrypt(phone)}\t{blind_index(phone, 'phone')}\t"
-            f"{mask_phone(phone)}\t{birth}\t{gender}\tchecksum\t\\N\n")
-        if registry_name is not None:
-            r_lines.append(f"{index}\t{name_index(registry_name)}\t{REGISTRY_SOURCE}\t{now}\n")
-    j_lines = [
-        f"{pk}\t{public_id}\t{now}\t{now}\t{person}\t{enterprise}\t{position}\t{start}\t"
-        f"{end if end is not None else chr(92) + 'N'}\n"
-        for pk, public_id, person, enterprise, position, start, end in jobs
-    ]
-    return "".join(p_lines).encode(), "".join(r_lines).encode(), "".join(j_lines).encode()
+    return (
+        f"{p.pk}\t{p.public_id}\t{now}\t{now}\t{p.name}\tresident\t{encrypt(p.id_number)}\t"
+        f"{id_index('resident', p.id_number)}\t{mask_id_number(p.id_number)}\t{encrypt(p.phone)}\t"
+        f"{blind_index(p.phone, 'phone')}\t{mask_phone(p.phone)}\t{p.birth_date}\t{p.gender}\t"
+        "checksum\t\\N\n"
+    )
 
 
-def _plain(planner: demo_gen.PeoplePlanner, start: int) -> tuple[list[tuple], list[tuple]]:
+def registry_line(now: str, p: demo_gen.PersonPlan) -> str:
+    if p.registry_name is None:
+        return ""
+    return f"{id_index('resident', p.id_number)}\t{name_index(p.registry_name)}\t{REGISTRY_SOURCE}\t{now}\n"
+
+
+def job_line(now: str, j: demo_gen.EmploymentPlan) -> str:
+    end = j.end_date if j.end_date is not None else "\\N"
+    return (
+        f"{j.public_id}\t{now}\t{now}\t{j.person_pk}\t{j.enterprise_pk}\t{j.position}\t"
+        f"{j.start_date}\t{end}\n"
+    )
+
+
+# The planner a forked worker process inherits from its parent (see CopyWriter.people).
+_worker_planner: demo_gen.PeoplePlanner | None = None
+
+
+def draw_and_format(now: str, start: int, planner: demo_gen.PeoplePlanner | None = None):
+    """Draw a chunk of people and format it for COPY (in a worker process, or inline)."""
+    planner = planner or _worker_planner
+    assert planner is not None
     people, jobs = planner.chunk(start, CHUNK)
-    return ([(p.pk, p.public_id, p.name, p.id_number, p.phone, p.birth_date, p.gender, p.registry_name)
-             for p in people],
-            [(j.pk, j.public_id, j.person_pk, j.enterprise_pk, j.position, j.start_date, j.end_date)
-             for j in jobs])
+    return (
+        people,
+        [person_line(now, p) for p in people],
+        [registry_line(now, p) for p in people],
+        "".join(job_line(now, j) for j in jobs).encode(),
+    )
 
 
 class CopyWriter:
-    """PostgreSQL: COPY FROM STDIN, people formatted in worker processes."""
+    """PostgreSQL: COPY FROM STDIN, people formatted in worker processes.
 
-    def __init__(self):
+    With ``rebuild_indexes`` the secondary indexes, unique and foreign-key constraints of the
+    loaded tables are dropped first and recreated from their own definitions after the COPY
+    (PostgreSQL's advice for populating a database: one sorted build instead of millions of
+    random inserts, one validating join instead of a trigger per row). It all happens inside
+    the load's transaction, so a failure leaves the schema as it was.
+    """
+
+    def __init__(self, rebuild_indexes: bool = False):
         _check_columns()
         self.now = timezone.now().isoformat()
+        self.rebuild_indexes = rebuild_indexes
+        self._dropped: list[tuple[str, str, str, str]] = []
+
+    TABLES = [Enterprise, Person, Employment, ResidentRegistryRecord]
+
+    def drop_indexes(self) -> None:
+        if not self.rebuild_indexes:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            for model in self.TABLES:
+                table = model._meta.db_table
+                # Unique constraints nothing else depends on, and this table's foreign keys.
+                cursor.execute(
+                    """SELECT k.contype, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k
+                       WHERE k.conrelid = %s::regclass AND (k.contype = 'f' OR (k.contype = 'u'
+                       AND NOT EXISTS (SELECT 1 FROM pg_constraint d
+                                       WHERE d.contype = 'f' AND d.conindid = k.conindid)))""",
+                    [table],
+                )
+                for _kind, name, definition in cursor.fetchall():
+                    self._dropped.append((table, "constraint", name, definition))
+                # Plain indexes (not primary keys, not backing a constraint).
+                cursor.execute(
+                    """SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
+                       JOIN pg_class c ON c.oid = i.indexrelid
+                       WHERE i.indrelid = %s::regclass AND NOT i.indisprimary
+                       AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)""",
+                    [table],
+                )
+                for name, definition in cursor.fetchall():
+                    self._dropped.append((table, "index", name, definition))
+            for table, kind, name, _ in self._dropped:
+                if kind == "constraint":
+                    cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+                else:
+                    cursor.execute(f'DROP INDEX "{name}"')
+
+    def restore_indexes(self) -> None:
+        if not self._dropped:
+            return
+        with connection.cursor() as cursor:
+            # Indexes and unique constraints first: the foreign keys validate through them.
+            for table, kind, name, definition in sorted(
+                self._dropped, key=lambda d: "FOREIGN KEY" in d[3]
+            ):
+                if kind == "constraint":
+                    cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+                else:
+                    cursor.execute(definition)
+            for model in self.TABLES:
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+        self._dropped = []
 
     def _copy(self, table: str, columns: list[str], chunks) -> None:
         with connection.cursor() as cursor:
@@ -263,18 +419,18 @@ class CopyWriter:
                 for chunk in chunks:
                     copy.write(chunk)
 
-    def enterprises(self, specs: list[demo_gen.EnterpriseSpec]) -> list[int]:
+    def enterprises(self, specs: list[demo_gen.EnterpriseSpec], first: int) -> None:
         streets = dict(Street.objects.values_list("code", "pk"))
         industries = dict(IndustryDivision.objects.values_list("code", "pk"))
-        first = _next_pk(Enterprise)
         now = self.now
         buf = io.StringIO()
         for i, e in enumerate(specs):
-            buf.write(f"{first + i}\t{e.public_id}\t{now}\t{now}\t{e.name}\t{e.uscc}\t"
-                      f"{e.legal_representative}\t{e.address}\t{streets[e.street]}\t"
-                      f"{industries[e.industry]}\t{e.size}\t{e.employee_count}\t{e.status}\n")
+            buf.write(
+                f"{first + i}\t{e.public_id}\t{now}\t{now}\t{e.name}\t{e.uscc}\t"
+                f"{e.legal_representative}\t{e.address}\t{streets[e.street]}\t"
+                f"{industries[e.industry]}\t{e.size}\t{e.employee_count}\t{e.status}\n"
+            )
         self._copy(Enterprise._meta.db_table, ENTERPRISE_COLUMNS, [buf.getvalue().encode()])
-        return list(range(first, first + len(specs)))
 
     def people(self, planner: demo_gen.PeoplePlanner, pool, say) -> dict[str, int]:
         counts = {"people": 0, "employments": 0, "registry_records": 0}
@@ -284,11 +440,11 @@ class CopyWriter:
             def formatted():
                 if pool is None:
                     for start in starts:
-                        yield format_people(self.now, *_plain(planner, start))
+                        yield draw_and_format(self.now, start, planner)
                     return
                 pending: deque = deque()
                 for start in starts:
-                    pending.append(pool.apply_async(format_people, (self.now, *_plain(planner, start))))
+                    pending.append(pool.apply_async(draw_and_format, (self.now, start)))
                     if len(pending) > 3:
                         yield pending.popleft().get()
                 while pending:
@@ -296,22 +452,27 @@ class CopyWriter:
 
             def person_chunks():
                 done = 0
-                for p_text, r_text, j_text in formatted():
+                for people, p_lines, r_lines, j_text in formatted():
+                    for i in planner.claim(people):
+                        p_lines[i] = person_line(self.now, people[i])
+                        r_lines[i] = registry_line(self.now, people[i])
+                    r_text = "".join(r_lines).encode()
                     registry.write(r_text)
                     jobs.write(j_text)
                     counts["registry_records"] += r_text.count(b"\n")
                     counts["employments"] += j_text.count(b"\n")
-                    done = min(done + CHUNK, planner.people)
+                    done += len(people)
                     if done % 200_000 == 0 or done == planner.people:
                         say(f"  people {done:,}/{planner.people:,}")
-                    yield p_text
+                    yield "".join(p_lines).encode()
                 counts["people"] = planner.people
 
             self._copy(Person._meta.db_table, PERSON_COLUMNS, person_chunks())
             say("  employments and registry records")
-            for spool, table, columns in ((jobs, Employment._meta.db_table, EMPLOYMENT_COLUMNS),
-                                          (registry, ResidentRegistryRecord._meta.db_table,
-                                           REGISTRY_COLUMNS)):
+            for spool, table, columns in (
+                (jobs, Employment._meta.db_table, EMPLOYMENT_COLUMNS),
+                (registry, ResidentRegistryRecord._meta.db_table, REGISTRY_COLUMNS),
+            ):
                 spool.seek(0)
                 self._copy(table, columns, iter(lambda s=spool: s.read(1 << 20), b""))
         return counts
@@ -322,40 +483,78 @@ class OrmWriter:
 
     batch = 2_000
 
-    def enterprises(self, specs: list[demo_gen.EnterpriseSpec]) -> list[int]:
+    def enterprises(self, specs: list[demo_gen.EnterpriseSpec], first: int) -> None:
         streets = dict(Street.objects.values_list("code", "pk"))
         industries = dict(IndustryDivision.objects.values_list("code", "pk"))
-        first = _next_pk(Enterprise)
         Enterprise.objects.bulk_create(
-            (Enterprise(pk=first + i, public_id=e.public_id, name=e.name, uscc=e.uscc,
-                        legal_representative=e.legal_representative, address=e.address,
-                        street_id=streets[e.street], industry_id=industries[e.industry], size=e.size,
-                        employee_count=e.employee_count, status=e.status)
-             for i, e in enumerate(specs)), batch_size=self.batch)
-        return list(range(first, first + len(specs)))
+            (
+                Enterprise(
+                    pk=first + i,
+                    public_id=e.public_id,
+                    name=e.name,
+                    uscc=e.uscc,
+                    legal_representative=e.legal_representative,
+                    address=e.address,
+                    street_id=streets[e.street],
+                    industry_id=industries[e.industry],
+                    size=e.size,
+                    employee_count=e.employee_count,
+                    status=e.status,
+                )
+                for i, e in enumerate(specs)
+            ),
+            batch_size=self.batch,
+        )
 
     def people(self, planner: demo_gen.PeoplePlanner, pool, say) -> dict[str, int]:
         counts = {"people": 0, "employments": 0, "registry_records": 0}
         for start in range(0, planner.people, CHUNK):
             people, jobs = planner.chunk(start, CHUNK)
+            planner.claim(people)
             persons = []
             records = []
             for p in people:
                 index = id_index("resident", p.id_number)
-                persons.append(Person(
-                    pk=p.pk, public_id=p.public_id, name=p.name, id_type="resident",
-                    id_number=p.id_number, id_number_index=index, id_number_masked=mask_id_number(p.id_number),
-                    phone=p.phone, phone_index=blind_index(p.phone, "phone"), phone_masked=mask_phone(p.phone),
-                    birth_date=p.birth_date, gender=p.gender, verification_level=Person.Level.CHECKSUM))
+                persons.append(
+                    Person(
+                        pk=p.pk,
+                        public_id=p.public_id,
+                        name=p.name,
+                        id_type="resident",
+                        id_number=p.id_number,
+                        id_number_index=index,
+                        id_number_masked=mask_id_number(p.id_number),
+                        phone=p.phone,
+                        phone_index=blind_index(p.phone, "phone"),
+                        phone_masked=mask_phone(p.phone),
+                        birth_date=p.birth_date,
+                        gender=p.gender,
+                        verification_level=Person.Level.CHECKSUM,
+                    )
+                )
                 if p.registry_name is not None:
-                    records.append(ResidentRegistryRecord(id_number_index=index,
-                                                          name_index=name_index(p.registry_name),
-                                                          source=REGISTRY_SOURCE))
+                    records.append(
+                        ResidentRegistryRecord(
+                            id_number_index=index,
+                            name_index=name_index(p.registry_name),
+                            source=REGISTRY_SOURCE,
+                        )
+                    )
             Person.objects.bulk_create(persons, batch_size=self.batch)
             Employment.objects.bulk_create(
-                (Employment(pk=j.pk, public_id=j.public_id, person_id=j.person_pk, enterprise_id=j.enterprise_pk,
-                            position=j.position, start_date=j.start_date, end_date=j.end_date) for j in jobs),
-                batch_size=self.batch)
+                (
+                    Employment(
+                        public_id=j.public_id,
+                        person_id=j.person_pk,
+                        enterprise_id=j.enterprise_pk,
+                        position=j.position,
+                        start_date=j.start_date,
+                        end_date=j.end_date,
+                    )
+                    for j in jobs
+                ),
+                batch_size=self.batch,
+            )
             ResidentRegistryRecord.objects.bulk_create(records, batch_size=self.batch)
             counts["people"] += len(persons)
             counts["employments"] += len(jobs)
@@ -366,26 +565,33 @@ class OrmWriter:
 
 # ---- accounts ------------------------------------------------------------------------------
 
-def _accounts(organisations: dict[str, Organisation]) -> None:
-    from django.conf import settings
 
+def _accounts(organisations: dict[str, Organisation]) -> None:
     # One hash for the one shared demo password: hashing it per account costs a second each.
     password = make_password(DEMO_PASSWORD)
     for account in ACCOUNTS:
-        user = User(username=account.username, is_staff=account.role == Role.ADMIN,
-                    is_superuser=account.role == Role.ADMIN)
+        user = User(
+            username=account.username,
+            is_staff=account.role == Role.ADMIN,
+            is_superuser=account.role == Role.ADMIN,
+        )
         if account.role == Role.WORKER:
             user.set_unusable_password()
-            user.person = Person.objects.get(phone_index=blind_index(demo_gen.WORKER_PHONE, "phone"))
+            user.person = Person.objects.get(
+                phone_index=blind_index(demo_gen.WORKER_PHONE, "phone")
+            )
         else:
             user.password = password
         user.save()
         if account.role == Role.WORKER:
             continue
         Membership.objects.create(
-            user=user, role=account.role,
+            user=user,
+            role=account.role,
             street=Street.objects.get(code=account.street) if account.street else None,
-            enterprise=Enterprise.objects.get(name=account.enterprise) if account.enterprise else None,
+            enterprise=Enterprise.objects.get(name=account.enterprise)
+            if account.enterprise
+            else None,
             organisation=organisations[account.organisation] if account.organisation else None,
         )
         if account.role in settings.ACCORD_TOTP_ROLES:
@@ -399,8 +605,12 @@ LOGIN_METHODS = {
 
 def account_rows() -> list[dict[str, str]]:
     """The demo accounts as they are in the database (for printing)."""
-    users = {u.username: u for u in User.objects.filter(username__in=[a.username for a in ACCOUNTS])}
-    devices = {d.user_id: d for d in TOTPDevice.objects.filter(user__in=users.values(), name="demo")}
+    users = {
+        u.username: u for u in User.objects.filter(username__in=[a.username for a in ACCOUNTS])
+    }
+    devices = {
+        d.user_id: d for d in TOTPDevice.objects.filter(user__in=users.values(), name="demo")
+    }
     rows = []
     for account in ACCOUNTS:
         user = users.get(account.username)
@@ -413,11 +623,16 @@ def account_rows() -> list[dict[str, str]]:
             login, password = "密码 + 动态口令 / password + TOTP", DEMO_PASSWORD
         else:
             login, password = "密码 / password", DEMO_PASSWORD
-        rows.append({
-            "username": account.username, "role": str(account.role), "scope": account.note,
-            "password": password, "login": login,
-            "totp_secret": base64.b32encode(device.bin_key).decode() if device else "",
-        })
+        rows.append(
+            {
+                "username": account.username,
+                "role": str(account.role),
+                "scope": account.note,
+                "password": password,
+                "login": login,
+                "totp_secret": base64.b32encode(device.bin_key).decode() if device else "",
+            }
+        )
     return rows
 
 
@@ -431,13 +646,25 @@ def format_accounts(rows: list[dict[str, str]]) -> str:
         detail = r["scope"]
         table.append([r["username"], r["role"], r["password"], r["login"], detail])
         if r["totp_secret"]:
-            table.append(["", "", "", "", f"TOTP {r['totp_secret']}  (code: accord totp-code {r['username']})"])
+            table.append(
+                [
+                    "",
+                    "",
+                    "",
+                    "",
+                    f"TOTP {r['totp_secret']}  (code: accord totp-code {r['username']})",
+                ]
+            )
     widths = [max(_width(row[i]) for row in table) for i in range(len(header) - 1)]
     for row in table:
-        out.append("  ".join(_pad(c, w) for c, w in zip(row, widths, strict=False)) + "  " + row[-1])
+        out.append(
+            "  ".join(_pad(c, w) for c, w in zip(row, widths, strict=False)) + "  " + row[-1]
+        )
     out.append("")
-    out.append(f"Worker login: /login/phone with {demo_gen.WORKER_PHONE}; "
-               "with DEBUG on the code appears at /dev/sms.")
+    out.append(
+        f"Worker login: /login/phone with {demo_gen.WORKER_PHONE}; "
+        "with DEBUG on the code appears at /dev/sms."
+    )
     return "\n".join(out) + "\n"
 
 

@@ -72,8 +72,23 @@ def organisations(streets: list[tuple[str, str]]) -> list[tuple[str, str, str | 
 # Share of enterprises by GB/T 4754 section, shaped on Futian's register: finance (J), leasing
 # and business services (L), IT (I) and wholesale/retail (F) make up about 70 %.
 SECTION_WEIGHTS = {
-    "L": 21.0, "F": 18.0, "J": 16.0, "I": 15.0, "M": 8.0, "K": 5.0, "E": 4.0, "O": 3.0,
-    "H": 3.0, "C": 2.5, "R": 1.5, "G": 1.5, "P": 0.6, "Q": 0.4, "N": 0.3, "D": 0.1, "S": 0.1,
+    "L": 21.0,
+    "F": 18.0,
+    "J": 16.0,
+    "I": 15.0,
+    "M": 8.0,
+    "K": 5.0,
+    "E": 4.0,
+    "O": 3.0,
+    "H": 3.0,
+    "C": 2.5,
+    "R": 1.5,
+    "G": 1.5,
+    "P": 0.6,
+    "Q": 0.4,
+    "N": 0.3,
+    "D": 0.1,
+    "S": 0.1,
 }
 # Within a section, divisions by weight (others in the section share what is left equally).
 DIVISION_WEIGHTS = {
@@ -90,16 +105,43 @@ DIVISION_WEIGHTS = {
 }
 # Relative mean headcount per section: banks, insurers and IT firms employ more per firm than
 # the many small investment, consulting and trading companies.
-SECTION_HEADCOUNT = {"J": 1.6, "I": 1.4, "K": 1.5, "E": 1.8, "H": 1.3, "C": 1.4, "G": 1.3,
-                     "Q": 2.0, "P": 1.5, "D": 3.0, "L": 0.7, "F": 0.7, "M": 0.9}
+SECTION_HEADCOUNT = {
+    "J": 1.6,
+    "I": 1.4,
+    "K": 1.5,
+    "E": 1.8,
+    "H": 1.3,
+    "C": 1.4,
+    "G": 1.3,
+    "Q": 2.0,
+    "P": 1.5,
+    "D": 3.0,
+    "L": 0.7,
+    "F": 0.7,
+    "M": 0.9,
+}
 # Size bands (micro below a, small below b, medium below c, large from c) — the national
 # enterprise size rules, simplified to headcount.
-SIZE_BANDS = {"51": (5, 20, 200), "52": (10, 50, 300), "C": (20, 300, 1000), "G": (20, 300, 1000),
-              "H": (10, 100, 300), "default": (10, 100, 300)}
+SIZE_BANDS = {
+    "51": (5, 20, 200),
+    "52": (10, 50, 300),
+    "C": (20, 300, 1000),
+    "G": (20, 300, 1000),
+    "H": (10, 100, 300),
+    "default": (10, 100, 300),
+}
 
 STREET_WEIGHTS = {
-    "futian": 20, "lianhua": 11, "shatou": 10, "huaqiangbei": 11, "xiangmihu": 9, "meilin": 8,
-    "yuanling": 7, "nanyuan": 6, "huafu": 9, "fubao": 9,
+    "futian": 20,
+    "lianhua": 11,
+    "shatou": 10,
+    "huaqiangbei": 11,
+    "xiangmihu": 9,
+    "meilin": 8,
+    "yuanling": 7,
+    "nanyuan": 6,
+    "huafu": 9,
+    "fubao": 9,
 }
 ROADS = {
     "yuanling": ["红岭中路", "八卦四路", "百花二路", "园岭东路", "上步中路"],
@@ -119,12 +161,33 @@ BUILDINGS = ["大厦", "中心", "广场", "科技园", "商务中心", "金融�
 BRAND_CHARS = (
     "华鑫瑞泰宏盛恒达信安嘉德博远卓越汇丰兴隆佳诚正合众和新天中海鹏福润鸿金银星辰云智科联创"
     "优峰源升元亿万通利昌晟晖明启航腾飞凯旭锦程永顺宝龙前海南山深港粤湾港湘楚越华美康宁乐"
-    "思睿知行致远同心海纳百川")
+    "思睿知行致远同心海纳百川"
+)
 SECTION_SUFFIX = {
-    "J": ["投资管理", "资产管理", "基金管理", "股权投资基金管理", "融资租赁", "商业保理", "私募基金管理",
-          "财富管理", "保险代理", "金融信息服务"],
-    "L": ["商务咨询", "企业管理咨询", "品牌管理", "供应链管理", "人力资源", "会展服务", "广告",
-          "知识产权代理", "物业管理", "文化传播"],
+    "J": [
+        "投资管理",
+        "资产管理",
+        "基金管理",
+        "股权投资基金管理",
+        "融资租赁",
+        "商业保理",
+        "私募基金管理",
+        "财富管理",
+        "保险代理",
+        "金融信息服务",
+    ],
+    "L": [
+        "商务咨询",
+        "企业管理咨询",
+        "品牌管理",
+        "供应链管理",
+        "人力资源",
+        "会展服务",
+        "广告",
+        "知识产权代理",
+        "物业管理",
+        "文化传播",
+    ],
     "I": ["科技", "信息技术", "软件", "网络科技", "数据科技", "智能科技", "云计算", "数字技术"],
     "F": ["贸易", "电子贸易", "商贸", "实业", "进出口", "电子商务", "百货", "医药连锁"],
     "M": ["技术服务", "检测技术", "工程设计", "科技研发", "建筑设计", "环境科技"],
@@ -153,19 +216,109 @@ POSITIONS_DEFAULT = ["职员", "行政专员", "财务专员", "技术员", "业
 
 # Surnames weighted by their national frequency (per mille, rounded), and given-name characters.
 SURNAMES = [
-    ("王", 72), ("李", 72), ("张", 68), ("刘", 54), ("陈", 54), ("杨", 31), ("黄", 27), ("赵", 23),
-    ("吴", 21), ("周", 21), ("徐", 17), ("孙", 16), ("马", 15), ("朱", 14), ("胡", 13), ("郭", 12),
-    ("何", 12), ("林", 12), ("罗", 11), ("高", 11), ("郑", 10), ("梁", 10), ("谢", 9), ("宋", 8),
-    ("唐", 8), ("许", 8), ("邓", 8), ("韩", 7), ("冯", 7), ("曹", 7), ("彭", 7), ("曾", 7),
-    ("肖", 6), ("田", 6), ("董", 6), ("潘", 5), ("袁", 5), ("蔡", 5), ("蒋", 5), ("余", 5),
-    ("于", 5), ("杜", 5), ("叶", 5), ("程", 5), ("魏", 4), ("苏", 4), ("吕", 4), ("丁", 4),
-    ("任", 4), ("卢", 4), ("姚", 4), ("沈", 4), ("钟", 4), ("姜", 4), ("崔", 4), ("谭", 4),
-    ("陆", 3), ("范", 3), ("汪", 3), ("廖", 3), ("石", 3), ("金", 3), ("韦", 3), ("贾", 3),
-    ("夏", 3), ("付", 3), ("方", 3), ("邹", 3), ("熊", 3), ("白", 3), ("孟", 3), ("秦", 3),
-    ("邱", 3), ("侯", 3), ("江", 3), ("尹", 3), ("薛", 2), ("闫", 2), ("段", 2), ("雷", 2),
-    ("龙", 2), ("黎", 2), ("史", 2), ("陶", 2), ("贺", 2), ("毛", 2), ("郝", 2), ("顾", 2),
-    ("龚", 2), ("邵", 2), ("万", 2), ("覃", 2), ("武", 2), ("钱", 2), ("戴", 2), ("严", 2),
-    ("莫", 2), ("孔", 2), ("向", 2), ("常", 2), ("欧阳", 1), ("司马", 1), ("上官", 1),
+    ("王", 72),
+    ("李", 72),
+    ("张", 68),
+    ("刘", 54),
+    ("陈", 54),
+    ("杨", 31),
+    ("黄", 27),
+    ("赵", 23),
+    ("吴", 21),
+    ("周", 21),
+    ("徐", 17),
+    ("孙", 16),
+    ("马", 15),
+    ("朱", 14),
+    ("胡", 13),
+    ("郭", 12),
+    ("何", 12),
+    ("林", 12),
+    ("罗", 11),
+    ("高", 11),
+    ("郑", 10),
+    ("梁", 10),
+    ("谢", 9),
+    ("宋", 8),
+    ("唐", 8),
+    ("许", 8),
+    ("邓", 8),
+    ("韩", 7),
+    ("冯", 7),
+    ("曹", 7),
+    ("彭", 7),
+    ("曾", 7),
+    ("肖", 6),
+    ("田", 6),
+    ("董", 6),
+    ("潘", 5),
+    ("袁", 5),
+    ("蔡", 5),
+    ("蒋", 5),
+    ("余", 5),
+    ("于", 5),
+    ("杜", 5),
+    ("叶", 5),
+    ("程", 5),
+    ("魏", 4),
+    ("苏", 4),
+    ("吕", 4),
+    ("丁", 4),
+    ("任", 4),
+    ("卢", 4),
+    ("姚", 4),
+    ("沈", 4),
+    ("钟", 4),
+    ("姜", 4),
+    ("崔", 4),
+    ("谭", 4),
+    ("陆", 3),
+    ("范", 3),
+    ("汪", 3),
+    ("廖", 3),
+    ("石", 3),
+    ("金", 3),
+    ("韦", 3),
+    ("贾", 3),
+    ("夏", 3),
+    ("付", 3),
+    ("方", 3),
+    ("邹", 3),
+    ("熊", 3),
+    ("白", 3),
+    ("孟", 3),
+    ("秦", 3),
+    ("邱", 3),
+    ("侯", 3),
+    ("江", 3),
+    ("尹", 3),
+    ("薛", 2),
+    ("闫", 2),
+    ("段", 2),
+    ("雷", 2),
+    ("龙", 2),
+    ("黎", 2),
+    ("史", 2),
+    ("陶", 2),
+    ("贺", 2),
+    ("毛", 2),
+    ("郝", 2),
+    ("顾", 2),
+    ("龚", 2),
+    ("邵", 2),
+    ("万", 2),
+    ("覃", 2),
+    ("武", 2),
+    ("钱", 2),
+    ("戴", 2),
+    ("严", 2),
+    ("莫", 2),
+    ("孔", 2),
+    ("向", 2),
+    ("常", 2),
+    ("欧阳", 1),
+    ("司马", 1),
+    ("上官", 1),
 ]
 GIVEN_MALE = "伟强磊军勇杰涛明超斌波辉刚健平鹏华飞鑫浩宇晨俊凯航宏志建国文博毅峰龙祥亮东林海"
 GIVEN_FEMALE = "芳娜敏静丽艳娟霞燕玲婷雪琳颖倩慧莉萍红梅洁琴欣怡佳悦晴璐瑶岚妍蕾薇茜丹彤"
@@ -173,12 +326,53 @@ GIVEN_ANY = "子思雨一嘉安文晓小天梓宁可心家逸乐雅诗欣"
 
 # Where Shenzhen's workers were born: province code prefix → weight (migrants from the
 # neighbouring provinces predominate, then Guangdong's own east and west).
-PROVINCE_WEIGHTS = {"44": 34, "43": 15, "45": 10, "36": 8, "42": 8, "51": 6, "41": 6, "35": 3,
-                    "50": 3, "61": 2, "34": 2, "37": 2, "52": 1}
+PROVINCE_WEIGHTS = {
+    "44": 34,
+    "43": 15,
+    "45": 10,
+    "36": 8,
+    "42": 8,
+    "51": 6,
+    "41": 6,
+    "35": 3,
+    "50": 3,
+    "61": 2,
+    "34": 2,
+    "37": 2,
+    "52": 1,
+}
 
-MOBILE_PREFIXES = ["130", "131", "132", "133", "134", "135", "136", "137", "138", "139",
-                   "150", "151", "152", "153", "155", "156", "157", "158", "159",
-                   "180", "181", "182", "183", "184", "185", "186", "187", "188", "189"]
+MOBILE_PREFIXES = [
+    "130",
+    "131",
+    "132",
+    "133",
+    "134",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "153",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "180",
+    "181",
+    "182",
+    "183",
+    "184",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+]
 
 TODAY = dt.date(2026, 1, 1)  # generation is pinned to a date so a seed means the same data
 
@@ -206,7 +400,9 @@ def area_codes() -> dict[str, list[str]]:
             if province not in codes or code.endswith("00") or "市辖区" in line or "郊区" in line:
                 continue
             # Valid in every year of the birth range, checked the way validators check it.
-            if all(ric.is_valid(_with_check(f"{code}{y}0101001")) for y in (1965, 1980, 1995, 2005)):
+            if all(
+                ric.is_valid(_with_check(f"{code}{y}0101001")) for y in (1965, 1980, 1995, 2005)
+            ):
                 codes[province].append(code)
     return {p: c for p, c in codes.items() if c}
 
@@ -245,6 +441,7 @@ def make_uscc(rng: random.Random) -> str:
 
 
 # ---- enterprises -----------------------------------------------------------------------------
+
 
 @dataclass
 class EnterpriseSpec:
@@ -323,7 +520,9 @@ class Generator:
         rng = self.rng("enterprises")
         fixed = []
         for name, street, industry in (HR_ENTERPRISE, HR2_ENTERPRISE):
-            fixed.append(self._enterprise(rng, name=name, street=street, industry=industry, weight=0.0))
+            fixed.append(
+                self._enterprise(rng, name=name, street=street, industry=industry, weight=0.0)
+            )
         out = fixed[: min(count, 2)]
         while len(out) < count:
             section = rng.choices(self._sections, cum_weights=self._section_cum)[0]
@@ -338,8 +537,15 @@ class Generator:
             out.append(spec)
         return out
 
-    def _enterprise(self, rng: random.Random, *, street: str, industry: str, weight: float,
-                    name: str | None = None) -> EnterpriseSpec:
+    def _enterprise(
+        self,
+        rng: random.Random,
+        *,
+        street: str,
+        industry: str,
+        weight: float,
+        name: str | None = None,
+    ) -> EnterpriseSpec:
         section = self.divisions[industry]
         while name is None or name in self._names:
             brand = "".join(rng.sample(BRAND_CHARS, 2 if rng.random() < 0.8 else 3))
@@ -353,16 +559,24 @@ class Generator:
             code = make_uscc(rng)
         self._usccs.add(code)
         road = rng.choice(ROADS[street])
-        address = (f"深圳市福田区{road}{rng.randint(1, 3099)}号{rng.choice(BRAND_CHARS)}"
-                   f"{rng.choice(BUILDINGS)}{rng.randint(1, 45)}层{rng.randint(1, 30):02d}室")
+        address = (
+            f"深圳市福田区{road}{rng.randint(1, 3099)}号{rng.choice(BRAND_CHARS)}"
+            f"{rng.choice(BUILDINGS)}{rng.randint(1, 45)}层{rng.randint(1, 30):02d}室"
+        )
         return EnterpriseSpec(
-            name=name, uscc=code, legal_representative=self.person_name(rng, rng.random() < 0.7),
-            address=address, street=street, industry=industry, weight=weight,
+            name=name,
+            uscc=code,
+            legal_representative=self.person_name(rng, rng.random() < 0.7),
+            address=address,
+            street=street,
+            industry=industry,
+            weight=weight,
             public_id=self.uuid(rng),
         )
 
 
 # ---- people ----------------------------------------------------------------------------------
+
 
 @dataclass
 class PersonPlan:
@@ -380,7 +594,6 @@ class PersonPlan:
 
 @dataclass
 class EmploymentPlan:
-    pk: int
     public_id: uuid.UUID
     person_pk: int
     enterprise_pk: int
@@ -390,21 +603,24 @@ class EmploymentPlan:
 
 
 class PeoplePlanner:
-    """Hands out people and employments chunk by chunk, keeping ID numbers and phones unique.
+    """Plans people and employments chunk by chunk.
 
-    Who works where now is drawn first, for everybody (``assign``), so that enterprises can be
+    Who works where now is drawn first, for everybody (``_assign``), so that enterprises can be
     written with their headcount and size before any person is. Active jobs go to an enterprise
     with probability proportional to its weight, so headcounts inherit the heavy tail.
+
+    ``chunk`` depends only on the seed and its start, so chunks can be drawn in worker
+    processes; ID numbers and phones are unique within a chunk, and ``claim`` (run in chunk
+    order, in one process) makes them unique across chunks, redrawing the rare collision.
     """
 
     def __init__(self, gen: Generator, enterprises: list[EnterpriseSpec], people: int):
         self.gen = gen
         self.enterprises = enterprises
         self.people = people
-        self.enterprise_pks: list[int] = []
-        self.first_person_pk = self.first_employment_pk = 1
-        self.next_employment = 1
-        self._ids: set[int] = {int(worker_id_number()[:17])}
+        self.first_person_pk = self.first_enterprise_pk = 1
+        self._reserved_id = int(worker_id_number()[:17])
+        self._ids: set[int] = {self._reserved_id}
         self._phones: set[int] = {int(WORKER_PHONE)}
         self._areas = [(p, gen._areas[p]) for p in gen._provinces if p in gen._areas]
         self._area_cum = cum_weights(PROVINCE_WEIGHTS[p] for p, _ in self._areas)
@@ -433,31 +649,31 @@ class PeoplePlanner:
                 out.append(-1)
         return out
 
-    def set_keys(self, enterprise_pks: list[int], first_person_pk: int, first_employment_pk: int) -> None:
-        """The primary keys the database will hold (known once the enterprises are written)."""
-        self.enterprise_pks = enterprise_pks
+    def set_keys(self, first_enterprise_pk: int, first_person_pk: int) -> None:
+        """The primary keys the database will give enterprise 0 and person 0."""
+        self.first_enterprise_pk = first_enterprise_pk
         self.first_person_pk = first_person_pk
-        self.next_employment = first_employment_pk
 
-    def _id_number(self, rng: random.Random, birth: dt.date, male: bool) -> str:
+    def _id_number(self, rng: random.Random, birth: dt.date, male: bool, taken: set[int]) -> str:
         while True:
             _, codes = rng.choices(self._areas, cum_weights=self._area_cum)[0]
             area = rng.choice(codes)
             seq = rng.randrange(0, 500) * 2 + (1 if male else 0)
             first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
             key = int(first17)
-            if key not in self._ids:
-                self._ids.add(key)
+            if key not in taken:
+                taken.add(key)
                 return first17 + ric.calc_check_digit(first17 + "0")
 
-    def _phone(self, rng: random.Random) -> str:
+    @staticmethod
+    def _phone(rng: random.Random, taken: set[int]) -> str:
         while True:
             number = rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
             if number.startswith(RESERVED_PHONE_PREFIX):
                 continue
             key = int(number)
-            if key not in self._phones:
-                self._phones.add(key)
+            if key not in taken:
+                taken.add(key)
                 return number
 
     @staticmethod
@@ -466,32 +682,46 @@ class PeoplePlanner:
         year = min(max(int(rng.triangular(1965, 2005.99, 1993)), 1965), 2005)
         return dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(365))
 
-    def _take_employment(self) -> int:
-        pk = self.next_employment
-        self.next_employment += 1
-        return pk
-
     def chunk(self, start: int, size: int) -> tuple[list[PersonPlan], list[EmploymentPlan]]:
         """People ``start`` to ``start + size`` (person 0 is 张三, the demo worker), with their jobs."""
         rng = self.gen.rng("people", start)
         people: list[PersonPlan] = []
         jobs: list[EmploymentPlan] = []
+        ids: set[int] = {self._reserved_id}
+        phones: set[int] = {int(WORKER_PHONE)}
         n = len(self.enterprises)
         for i in range(start, min(start + size, self.people)):
             pk = self.first_person_pk + i
             current = self.assignment[i]
             if i == 0 and current == 0:
-                person = PersonPlan(pk, self.gen.uuid(rng), WORKER_NAME, worker_id_number(), WORKER_PHONE,
-                                    dt.date(1990, 3, 7), "M", WORKER_NAME)
-                people.append(person)
-                jobs.append(EmploymentPlan(self._take_employment(), self.gen.uuid(rng), pk,
-                                           self.enterprise_pks[0], "软件工程师", dt.date(2021, 7, 1), None))
+                people.append(
+                    PersonPlan(
+                        pk,
+                        self.gen.uuid(rng),
+                        WORKER_NAME,
+                        worker_id_number(),
+                        WORKER_PHONE,
+                        dt.date(1990, 3, 7),
+                        "M",
+                        WORKER_NAME,
+                    )
+                )
+                jobs.append(
+                    EmploymentPlan(
+                        self.gen.uuid(rng),
+                        pk,
+                        self.first_enterprise_pk,
+                        "软件工程师",
+                        dt.date(2021, 7, 1),
+                        None,
+                    )
+                )
                 continue
             male = rng.random() < 0.54
             birth = self._birth(rng)
             name = self.gen.person_name(rng, male)
-            id_number = self._id_number(rng, birth, male)
-            phone = self._phone(rng)
+            id_number = self._id_number(rng, birth, male, ids)
+            phone = self._phone(rng, phones)
             r = rng.random()
             # Most people are in the registry; a few registry names differ (typo, changed name).
             if r < 0.90:
@@ -502,12 +732,24 @@ class PeoplePlanner:
                     registry_name = name + "某"
             else:
                 registry_name = None
-            people.append(PersonPlan(pk, self.gen.uuid(rng), name, id_number, phone, birth,
-                                     "M" if male else "F", registry_name))
-            earliest = dt.date(birth.year + 18, birth.month, min(birth.day, 28))
+            people.append(
+                PersonPlan(
+                    pk,
+                    self.gen.uuid(rng),
+                    name,
+                    id_number,
+                    phone,
+                    birth,
+                    "M" if male else "F",
+                    registry_name,
+                )
+            )
+            earliest = self._adult_on(birth)
             start_date = self._date_between(rng, max(earliest, dt.date(2008, 1, 1)), TODAY)
             if current < 0 or rng.random() < 0.15:
-                past = min(bisect.bisect_right(self._any_cum, rng.random() * self._any_cum[-1]), n - 1)
+                past = min(
+                    bisect.bisect_right(self._any_cum, rng.random() * self._any_cum[-1]), n - 1
+                )
                 past_start = self._date_between(rng, max(earliest, dt.date(2005, 1, 1)), start_date)
                 past_end = self._date_between(rng, past_start, start_date)
                 jobs.append(self._job(rng, pk, past, past_start, past_end))
@@ -515,11 +757,46 @@ class PeoplePlanner:
                 jobs.append(self._job(rng, pk, current, start_date, None))
         return people, jobs
 
-    def _job(self, rng, person_pk: int, index: int, start: dt.date, end: dt.date | None) -> EmploymentPlan:
+    def claim(self, people: list[PersonPlan]) -> list[int]:
+        """Reserve the chunk's ID numbers and phones; redraw those an earlier chunk took.
+
+        Call for every chunk, in chunk order. Returns the positions of people that changed.
+        """
+        rng = self.gen.rng("redraw", people[0].pk if people else 0)
+        changed = []
+        for i, p in enumerate(people):
+            key = int(p.id_number[:17])
+            phone = int(p.phone)
+            dirty = False
+            if key in self._ids and not (p.pk == self.first_person_pk and key == self._reserved_id):
+                p.id_number = self._id_number(rng, p.birth_date, p.gender == "M", self._ids)
+                dirty = True
+            else:
+                self._ids.add(key)
+            if phone in self._phones and p.phone != WORKER_PHONE:
+                p.phone = self._phone(rng, self._phones)
+                dirty = True
+            else:
+                self._phones.add(phone)
+            if dirty:
+                changed.append(i)
+        return changed
+
+    def _job(
+        self, rng, person_pk: int, index: int, start: dt.date, end: dt.date | None
+    ) -> EmploymentPlan:
         section = self.gen.divisions[self.enterprises[index].industry]
         position = rng.choice(POSITIONS.get(section, POSITIONS_DEFAULT))
-        return EmploymentPlan(self._take_employment(), self.gen.uuid(rng), person_pk,
-                              self.enterprise_pks[index], position, start, end)
+        return EmploymentPlan(
+            self.gen.uuid(rng), person_pk, self.first_enterprise_pk + index, position, start, end
+        )
+
+    @staticmethod
+    def _adult_on(birth: dt.date) -> dt.date:
+        try:
+            return birth.replace(year=birth.year + 18)
+        except ValueError:  # born on 29 February
+            return dt.date(birth.year + 18, 3, 1)
 
     @staticmethod
     def _date_between(rng: random.Random, a: dt.date, b: dt.date) -> dt.date:
