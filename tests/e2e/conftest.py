@@ -55,8 +55,11 @@ PASSWORD = "Correct-horse-42"  # what tests/conftest.py's make_user gives every 
 STAFF_ROLES = ["admin", "bureau_officer", "auditor", "street_officer", "hr", "mediator"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(django_db_blocker):
+    """One Chromium for the browser tests, stopped when they are done: Playwright's sync API
+    keeps an event loop running in this thread, and code that calls asyncio.run() (pyHanko's
+    synchronous signing) cannot run while it does."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
