@@ -23,7 +23,6 @@ install: $(VENV)/.installed node_modules/.installed
 run: install
 	$(ACCORD) migrate --noinput
 	$(ACCORD) demo-data --scale small --if-empty
-	$(ACCORD) demo-data --accounts
 	$(ACCORD) serve --host 127.0.0.1 --port 8000
 
 test: install

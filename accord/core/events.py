@@ -152,6 +152,15 @@ def run_delivery(delivery: EventDelivery, now=None) -> bool:
         return False
 
 
+def events_due(now=None) -> bool:
+    """Is any delivery due (pending, available, not leased)? What the periodic sweep checks."""
+    now = now or timezone.now()
+    return EventDelivery.objects.filter(
+        Q(status=EventDelivery.Status.PENDING, available_at__lte=now)
+        & (Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+    ).exists()
+
+
 def deliver_pending(limit: int = 500) -> int:
     """Deliver every due event; returns how many deliveries completed."""
     done = 0

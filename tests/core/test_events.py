@@ -108,3 +108,13 @@ def test_enterprise_creation_publishes_an_event(make_enterprise):
     event = OutboxEvent.objects.get(topic="identity.enterprise.created")
     assert event.payload["enterprise"] == str(enterprise.public_id)
     assert event.payload["street"] == "futian"
+
+
+def test_sweep_sees_due_deliveries_only():
+    assert not events.events_due()
+    with transaction.atomic():
+        events.publish("test.thing", {"n": 9})
+    assert events.events_due()
+    events.claim()
+    assert not events.events_due()  # leased by a live worker
+    assert events.events_due(now=timezone.now() + timedelta(seconds=120))  # the lease ran out

@@ -10,6 +10,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
 # RQ workers must run django-tasks-rq's job class, or they cannot call DEP 14 tasks.
 RQ_JOB_CLASS = "django_tasks_rq.backend.Job"
@@ -73,6 +74,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         last_sweep = 0.0
+        from accord.core.events import events_due
         from accord.core.tasks import deliver_events
 
         try:
@@ -82,11 +84,14 @@ class Command(BaseCommand):
                     break
                 if time.monotonic() - last_sweep > opts["sweep_seconds"]:
                     # Redelivers what a crashed worker had leased, and what was published while
-                    # the queue could not be reached.
+                    # the queue could not be reached; enqueued only when something is due.
                     try:
-                        deliver_events.enqueue()
+                        if events_due():
+                            deliver_events.enqueue()
                     except Exception as exc:
                         self.stderr.write(f"could not enqueue the outbox sweep: {exc}")
+                    finally:
+                        close_old_connections()
                     last_sweep = time.monotonic()
                 time.sleep(0.5)
         finally:
