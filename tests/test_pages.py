@@ -111,7 +111,9 @@ def test_hr_creates_and_revokes_a_token_on_its_page(client, people):
         == 200
     )
     stored = enterprise.api_tokens.get()
-    r = client.post(f"/enterprises/{enterprise.public_id}/tokens", {"revoke": str(stored.public_id)})
+    r = client.post(
+        f"/enterprises/{enterprise.public_id}/tokens", {"revoke": str(stored.public_id)}
+    )
     assert r.status_code == 200, r.content.decode()[:500]
     stored.refresh_from_db()
     assert stored.revoked_at is not None

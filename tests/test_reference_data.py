@@ -12,4 +12,7 @@ from accord.identity.models import IndustryDivision, Street
 def test_reference_data_is_there_in_every_transactional_test(run, make_enterprise):
     make_enterprise(name=f"第{run}家")  # creating one, then the flush at teardown, then again
     assert Street.objects.count() == 10 and IndustryDivision.objects.count() == 97
-    assert MinimumWage.objects.exists() and TemplateVersion.objects.filter(status="published").count() == 10
+    assert (
+        MinimumWage.objects.exists()
+        and TemplateVersion.objects.filter(status="published").count() == 10
+    )
