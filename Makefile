@@ -37,7 +37,7 @@ bench: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy accord/core accord/ledger
+	$(VENV)/bin/mypy accord/core accord/ledger accord/signing
 
 format: install
 	$(VENV)/bin/ruff format .

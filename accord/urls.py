@@ -3,6 +3,7 @@ from django.urls import include, path
 from accord.contracts.api import router as contracts_router
 from accord.core.api import api
 from accord.identity.api import router as identity_router
+from accord.signing import views as signing_views
 
 api.add_router("", identity_router)
 api.add_router("", contracts_router)
@@ -11,6 +12,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ledger/", include("accord.ledger.urls")),
+    path("signing/", include("accord.signing.urls")),
+    path("tsa", signing_views.tsa, name="tsa"),
+    path("verify", signing_views.verify_page, name="verify"),
     path("", include("accord.web.urls")),
 ]
 handler404 = "accord.web.views.not_found"

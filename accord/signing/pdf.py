@@ -1,0 +1,432 @@
+"""PAdES signing with pyHanko: input checks, signature levels, appearances, DSS, archive timestamps.
+
+This is the layer that touches pyHanko; ``services`` decides *who* may sign and calls it.
+Levels (ETSI EN 319 142-1):
+
+* ``B-B``  — CMS signature with the signing certificate (no trusted time; not offered by default),
+* ``B-T``  — plus a signature timestamp from our TSA (the default),
+* ``B-LT`` — plus the validation data (certificates, CRLs, OCSP responses for the signer's and
+  the TSA's chains) in the document security store, so the signature validates offline,
+* ``B-LTA`` — plus a document timestamp over all of it (archival; renewable).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from io import BytesIO
+from typing import Any
+
+from asn1crypto import crl as asn1_crl
+from asn1crypto import keys as asn1_keys
+from asn1crypto import ocsp as asn1_ocsp
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.fields import MDPPerm, SigFieldSpec
+from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner, PdfTimeStamper
+from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from accord.core.errors import InvalidInput
+from accord.signing import pki
+from accord.signing.appearance import PdfBytesPage
+from accord.signing.models import Certificate
+from accord.signing.tsa import LocalTimeStamper
+
+LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
+
+
+class _NoFetchWarning(logging.Filter):
+    """pyHanko warns that it may not fetch revocation data; we hand it all of it ourselves."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NoFetchWarning())
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def max_pdf_bytes() -> int:
+    return getattr(settings, "ACCORD_SIGNING_MAX_PDF_BYTES", DEFAULT_MAX_BYTES)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# ---- input checks ----------------------------------------------------------------------------
+
+
+def _bad(code: str, zh: str, en: str) -> InvalidInput:
+    return InvalidInput(code, zh, en, "file")
+
+
+_SCRIPT_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/Rendition"}
+
+
+def _action_is_script(action: Any, depth: int = 0) -> bool:
+    action = action.get_object() if hasattr(action, "get_object") else action
+    if not isinstance(action, generic.DictionaryObject) or depth > 8:
+        return False
+    if action.get("/S") in _SCRIPT_ACTIONS or "/JS" in action:
+        return True
+    nxt = action.get("/Next")
+    if nxt is None:
+        return False
+    nxt = nxt.get_object()
+    items = nxt if isinstance(nxt, generic.ArrayObject) else [nxt]
+    return any(_action_is_script(a, depth + 1) for a in items)
+
+
+def _has_additional_actions(obj: generic.DictionaryObject) -> bool:
+    aa = obj.get("/AA")
+    if aa is None:
+        return False
+    aa = aa.get_object()
+    return (
+        any(_action_is_script(v) for v in aa.values())
+        if isinstance(aa, generic.DictionaryObject)
+        else False
+    )
+
+
+def _has_scripts(reader: PdfFileReader) -> bool:
+    root = reader.root
+    names = root.get("/Names")
+    if names is not None and "/JavaScript" in names.get_object():
+        return True
+    if "/OpenAction" in root and _action_is_script(root["/OpenAction"]):
+        return True
+    if _has_additional_actions(root):
+        return True
+    for page_ix in range(int(reader.root["/Pages"]["/Count"])):
+        page = reader.find_page_for_modification(page_ix)[0].get_object()
+        if _has_additional_actions(page):
+            return True
+        for annot in page.get("/Annots", generic.ArrayObject()):
+            annot = annot.get_object()
+            if ("/A" in annot and _action_is_script(annot["/A"])) or _has_additional_actions(annot):
+                return True
+    return False
+
+
+def open_pdf(data: bytes, *, allow_scripts: bool = False) -> PdfFileReader:
+    """Parse a PDF we are asked to sign or verify, or raise a clear ``InvalidInput``."""
+    if not isinstance(data, (bytes, bytearray)) or not data:
+        raise _bad("signing.pdf_empty", "文件为空。", "The file is empty.")
+    if len(data) > max_pdf_bytes():
+        limit = max_pdf_bytes() // (1024 * 1024)
+        raise _bad(
+            "signing.pdf_too_large",
+            f"文件超过 {limit} MB 的上限。",
+            f"The file exceeds the {limit} MB limit.",
+        )
+    if b"%PDF-" not in data[:1024]:
+        raise _bad("signing.pdf_malformed", "这不是 PDF 文件。", "This is not a PDF file.")
+    try:
+        reader = PdfFileReader(BytesIO(bytes(data)), strict=False)
+        if reader.encrypted:
+            raise _bad(
+                "signing.pdf_encrypted",
+                "文件已加密，请先移除密码保护再签署。",
+                "The file is encrypted; remove its password protection first.",
+            )
+        page_count = int(reader.root["/Pages"]["/Count"])
+        if page_count < 1:
+            raise PdfError("no pages")
+        scripts = _has_scripts(reader)
+    except InvalidInput:
+        raise
+    except (
+        PdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+    ) as exc:
+        raise _bad(
+            "signing.pdf_malformed",
+            "PDF 文件已损坏，无法读取。",
+            "The PDF file is damaged and cannot be read.",
+        ) from exc
+    if scripts and not allow_scripts:
+        raise _bad(
+            "signing.pdf_has_scripts",
+            "文件含有脚本或自动执行的动作，不能签署。",
+            "The file contains scripts or automatic actions and cannot be signed.",
+        )
+    return reader
+
+
+# ---- validation material ---------------------------------------------------------------------
+
+
+def _asn1_cert(cert: Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(bytes(cert.der))
+
+
+def validation_context(
+    *, for_signing: bool = False, extra_ocsp: tuple[bytes, ...] = ()
+) -> ValidationContext:
+    """Our root as the only trust anchor, all our CAs' current CRLs, no network fetching."""
+    cas = list(
+        Certificate.objects.filter(kind__in=[Certificate.Kind.ROOT, Certificate.Kind.ISSUING])
+    )
+    roots = [_asn1_cert(c) for c in cas if c.kind == Certificate.Kind.ROOT and c.revoked_at is None]
+    others = [_asn1_cert(c) for c in cas if c.kind != Certificate.Kind.ROOT]
+    crls = [asn1_crl.CertificateList.load(pki.crl_der(c)) for c in cas]
+    ocsps = [asn1_ocsp.OCSPResponse.load(d) for d in extra_ocsp]
+    return ValidationContext(
+        trust_roots=roots,
+        other_certs=others,
+        crls=crls,
+        ocsps=ocsps,
+        allow_fetching=False,
+        revocation_mode="hard-fail" if for_signing else "soft-fail",
+    )
+
+
+# ---- signing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Appearance:
+    """A visible signature: a one-page PDF drawn by ``appearance``, placed in ``box`` (pt)."""
+
+    pdf: bytes
+    box: tuple[int, int, int, int] | None = None
+    page: int = -1
+    caption: str = "%(ts)s"
+
+
+def _signer(cert: Certificate, key) -> signers.SimpleSigner:
+    der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return signers.SimpleSigner(
+        signing_cert=_asn1_cert(cert),
+        signing_key=asn1_keys.PrivateKeyInfo.load(der),
+        cert_registry=SimpleCertificateStore.from_certs(
+            _intermediates_of(cert.serial, cert.issuer_id)
+        ),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _intermediates_of(serial: str, issuer_id: int | None) -> tuple[asn1_x509.Certificate, ...]:
+    """The CA certificates between a certificate and the root (public, immutable: cached)."""
+    cert = Certificate.objects.get(serial=serial)
+    return tuple(_asn1_cert(c) for c in pki.chain(cert)[1:-1])
+
+
+def _field_name(reader: PdfFileReader, prefix: str) -> tuple[str, bool]:
+    """The field to sign: an empty one reserved for this kind of signer, or a new name."""
+    existing = {}
+    for name, value, _ref in fields.enumerate_sig_fields(reader):
+        existing[name] = value
+    for name, value in existing.items():
+        if value is None and name.startswith(prefix):
+            return name, True
+    n = 1
+    while f"{prefix}{n}" in existing:
+        n += 1
+    return f"{prefix}{n}", False
+
+
+def _default_box(
+    reader: PdfFileReader, page: int, kind: str, field_count: int
+) -> tuple[int, int, int, int]:
+    page_obj = reader.find_page_for_modification(
+        page if page >= 0 else int(reader.root["/Pages"]["/Count"]) + page
+    )[0]
+    x1, y1, x2, _y2 = (float(v) for v in page_obj.get_object().get("/MediaBox", [0, 0, 595, 842]))
+    width = x2 - x1
+    if kind in (Certificate.Kind.ENTERPRISE_SEAL, Certificate.Kind.BUREAU_SEAL):
+        size = 119  # 42 mm
+        left = int(x1 + width - 60 - size - (field_count % 3) * (size + 10))
+        return (left, int(y1 + 50), left + size, int(y1 + 50 + size))
+    left = int(x1 + 60 + (field_count % 3) * 180)
+    return (left, int(y1 + 50), left + 170, int(y1 + 118))
+
+
+@dataclass(frozen=True)
+class SignedPdf:
+    pdf: bytes
+    field_name: str
+
+
+def sign_document(data: bytes, **kwargs: Any) -> bytes:
+    """``sign`` returning the PDF only."""
+    return sign(data, **kwargs).pdf
+
+
+def sign(
+    data: bytes,
+    *,
+    cert: Certificate,
+    key,
+    level: str = "B-T",
+    reason: str = "",
+    location: str = "深圳市福田区",
+    appearance: Appearance | None = None,
+    certify: bool = False,
+    lock_form: bool = False,
+    reserve_person_fields: int = 0,
+    timestamper: LocalTimeStamper | None = None,
+) -> SignedPdf:
+    """Sign ``data`` with ``cert``/``key`` at ``level``; returns the new PDF (an incremental update).
+
+    Pass a ``timestamper`` to store the tokens it issued yourself (``timestamper.record()``, in
+    the transaction that records the signature); without one, they are stored here.
+    """
+    if level not in LEVELS:
+        raise InvalidInput(
+            "signing.level_invalid",
+            "签名级别无效，可选 B-B、B-T、B-LT、B-LTA。",
+            "Unknown signature level; use B-B, B-T, B-LT or B-LTA.",
+            "level",
+        )
+    reader = open_pdf(data)
+    if Certificate.objects.filter(pk=cert.pk, revoked_at__isnull=False).exists():
+        raise InvalidInput(
+            "signing.certificate_revoked",
+            "签名证书已吊销，不能签署。",
+            "The signing certificate is revoked; nothing was signed.",
+        )
+    existing = [f for f in fields.enumerate_sig_fields(reader) if f[1] is not None]
+    if certify and existing:
+        raise InvalidInput(
+            "signing.certify_not_first",
+            "认证签名必须是文件上的第一个签名。",
+            "A certification signature must be the document's first signature.",
+        )
+    prefix = (
+        "seal"
+        if cert.kind in (Certificate.Kind.ENTERPRISE_SEAL, Certificate.Kind.BUREAU_SEAL)
+        else "sig"
+    )
+    field_name, reserved = _field_name(reader, prefix)
+    long_term = level in ("B-LT", "B-LTA")
+    vc = None
+    if long_term:
+        vc = validation_context(for_signing=True, extra_ocsp=(pki.ocsp_for_certificate(cert),))
+    meta = PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason or None,
+        location=location or None,
+        certify=certify,
+        docmdp_permissions=MDPPerm.FILL_FORMS,
+        embed_validation_info=long_term,
+        use_pades_lta=level == "B-LTA",
+        validation_context=vc,
+    )
+    stamp_style = None
+    spec = None
+    page = -1
+    if appearance is not None:
+        page = appearance.page
+        box = appearance.box or _default_box(reader, page, cert.kind, len(existing))
+        stamp_style = TextStampStyle(
+            stamp_text=appearance.caption,
+            border_width=0,
+            background=PdfBytesPage(appearance.pdf),
+            background_opacity=1,
+        )
+    else:
+        box = None
+    spec = (
+        None
+        if reserved
+        else SigFieldSpec(
+            sig_field_name=field_name,
+            on_page=page,
+            box=box,
+            # Locking every form field is what makes a certified contract's form final.
+            field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.ALL) if lock_form else None,
+            doc_mdp_update_value=MDPPerm.FILL_FORMS if lock_form and not certify else None,
+        )
+    )
+    own_timestamper = timestamper is None
+    if level == "B-B":
+        timestamper = None
+    elif timestamper is None:
+        timestamper = LocalTimeStamper()
+    pdf_signer = PdfSigner(
+        meta,
+        signer=_signer(cert, key),
+        timestamper=timestamper,
+        stamp_style=stamp_style,
+        new_field_spec=spec,
+    )
+    writer = IncrementalPdfFileWriter(BytesIO(bytes(data)), strict=False)
+    if reserve_person_fields and not certify:
+        raise InvalidInput(
+            "signing.reserve_needs_certify",
+            "只有认证签名需要预留签名域。",
+            "Only a certification signature reserves fields for later signers.",
+        )
+    for i in range(reserve_person_fields):
+        # Under a certification signature (DocMDP P=2) later signers may only fill fields that
+        # exist: adding a new widget to a page would count as a forbidden change.
+        fields.append_signature_field(
+            writer,
+            SigFieldSpec(
+                sig_field_name=f"sig{i + 1}",
+                on_page=page,
+                box=_default_box(reader, page, Certificate.Kind.EVENT, i),
+            ),
+        )
+    out = pdf_signer.sign_pdf(writer)
+    if timestamper is not None and own_timestamper:
+        timestamper.record()
+    return SignedPdf(out.getvalue(), field_name)
+
+
+def last_field_name(data: bytes) -> str:
+    """The field of the newest signature (the one an incremental signing just added)."""
+    sigs = PdfFileReader(BytesIO(data), strict=False).embedded_signatures
+    plain = [s for s in sigs if s.sig_object_type != "/DocTimeStamp"]
+    return plain[-1].field_name if plain else ""
+
+
+def add_document_timestamp(data: bytes) -> bytes:
+    """Archive: add validation data for what is there and a document timestamp over it (B-LTA).
+
+    Called again before the TSA certificate expires, it renews the chain of archive timestamps.
+    """
+    open_pdf(data, allow_scripts=True)
+    tsa_cert = pki.tsa_certificate()
+    vc = validation_context(for_signing=True, extra_ocsp=(pki.ocsp_for_certificate(tsa_cert),))
+    timestamper = LocalTimeStamper()
+    stamper = PdfTimeStamper(timestamper)
+    reader = PdfFileReader(BytesIO(data), strict=False)
+    has_doc_ts = any(sig.sig_object_type == "/DocTimeStamp" for sig in reader.embedded_signatures)
+    output = BytesIO()
+    if has_doc_ts:
+        stamper.update_archival_timestamp_chain(reader, vc, in_place=False, output=output)
+    else:
+        from pyhanko.sign.validation import add_validation_info
+
+        current = data
+        for ix in range(len(reader.embedded_signatures)):
+            sig = PdfFileReader(BytesIO(current), strict=False).embedded_signatures[ix]
+            current = add_validation_info(sig, vc, in_place=False).getvalue()
+        with_dss = BytesIO(current)
+        writer = IncrementalPdfFileWriter(with_dss, strict=False)
+        stamper.timestamp_pdf(writer, "sha256", validation_context=vc, output=output)
+    timestamper.record()
+    return output.getvalue()

@@ -1,0 +1,126 @@
+"""HTTP faces of the PKI and the TSA, and the public /verify page. Thin: the rules live elsewhere.
+
+The PKI endpoints are public by design (RFC 5280 / 6960 / 3161 clients fetch them
+anonymously) and answer only in the protocols' own formats.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+
+from accord.core.errors import AccordError
+from accord.signing import pki
+from accord.signing import tsa as tsa_service
+from accord.signing.models import Certificate, Signature
+
+_MAX_PROTOCOL_BODY = 64 * 1024
+
+
+def _body(request: HttpRequest) -> bytes | None:
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return None
+    return body if len(body) <= _MAX_PROTOCOL_BODY else None
+
+
+@csrf_exempt
+def tsa(request: HttpRequest) -> HttpResponse:
+    """RFC 3161 over HTTP: POST application/timestamp-query, answer application/timestamp-reply."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if request.content_type != "application/timestamp-query":
+        return HttpResponse(
+            "expected application/timestamp-query", status=415, content_type="text/plain"
+        )
+    body = _body(request)
+    if body is None:
+        return HttpResponse("request too large", status=413, content_type="text/plain")
+    return HttpResponse(tsa_service.respond(body), content_type="application/timestamp-reply")
+
+
+@csrf_exempt
+def ocsp(request: HttpRequest, encoded: str = "") -> HttpResponse:
+    """RFC 6960: POST application/ocsp-request, or GET with the request base64 in the path."""
+    if request.method == "POST":
+        body = _body(request)
+        if body is None:
+            return HttpResponse("request too large", status=413, content_type="text/plain")
+    elif request.method == "GET" and encoded:
+        try:
+            body = base64.b64decode(
+                encoded.replace("%2F", "/").replace("%2B", "+").replace("%3D", "="), validate=False
+            )
+        except (binascii.Error, ValueError):
+            body = b""
+    else:
+        return HttpResponseNotAllowed(["GET", "POST"])
+    response = HttpResponse(pki.ocsp_response_der(body), content_type="application/ocsp-response")
+    response["Cache-Control"] = "max-age=300, public, no-transform, must-revalidate"
+    return response
+
+
+def _ca(serial: str) -> Certificate:
+    ca = Certificate.objects.filter(
+        serial=serial.lower(), kind__in=[Certificate.Kind.ROOT, Certificate.Kind.ISSUING]
+    ).first()
+    if ca is None:
+        raise Http404
+    return ca
+
+
+@require_GET
+@cache_control(max_age=3600, public=True)
+def crl(request: HttpRequest, serial: str) -> HttpResponse:
+    return HttpResponse(pki.crl_der(_ca(serial)), content_type="application/pkix-crl")
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def ca_certificate(request: HttpRequest, serial: str) -> HttpResponse:
+    return HttpResponse(bytes(_ca(serial).der), content_type="application/pkix-cert")
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def root_certificate(request: HttpRequest) -> HttpResponse:
+    """The trust anchor to import (also linked from /verify and docs/signing.md)."""
+    response = HttpResponse(bytes(pki.root().der), content_type="application/pkix-cert")
+    response["Content-Disposition"] = 'attachment; filename="accord-root-ca.cer"'
+    return response
+
+
+def verify_page(request: HttpRequest) -> HttpResponse:
+    """Public verification: upload a PDF, see every signature and what it proves."""
+    from accord.signing.verify import verify_pdf
+
+    context: dict = {}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["error"] = AccordError(
+                "signing.file_missing",
+                "请选择要验证的 PDF 文件。",
+                "Choose a PDF file to verify.",
+                "file",
+            )
+        else:
+            try:
+                context["report"] = report = verify_pdf(upload.read())
+            except AccordError as exc:
+                context["error"] = exc
+            else:
+                record = Signature.objects.filter(output_sha256=report.sha256).first()
+                context["ledger_index"] = record.ledger_index if record else None
+    elif request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    status = 422 if "error" in context else 200
+    return render(request, "signing/verify.html", context, status=status)

@@ -1,0 +1,1 @@
+from tests.signing.fixtures import *  # noqa: F403
