@@ -92,7 +92,9 @@ def make_bundle(
 
 
 def _malformed(what: str) -> BundleError:
-    return BundleError("ledger.bundle_malformed", f"证明包格式错误：{what}", f"Malformed bundle: {what}")
+    return BundleError(
+        "ledger.bundle_malformed", f"证明包格式错误：{what}", f"Malformed bundle: {what}"
+    )
 
 
 def _b64(value: Any, what: str) -> bytes:
@@ -142,7 +144,9 @@ def verify_bundle(
         log_verifier = note.Verifier.from_vkey(log_key)
         witnesses = [note.Verifier.from_vkey(k) for k in witness_keys]
     except note.NoteError as exc:
-        raise BundleError("ledger.bad_public_key", "公钥格式错误。", f"Bad public key: {exc}") from None
+        raise BundleError(
+            "ledger.bad_public_key", "公钥格式错误。", f"Bad public key: {exc}"
+        ) from None
     try:
         checkpoint, signed = note.open_checkpoint(text, log_verifier)
     except note.NoteError as exc:
@@ -194,3 +198,50 @@ def verify_bundle(
         cosigned_by=cosigned,
         disclosed=disclosed,
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m accord.ledger.bundle BUNDLE.json --log-key VKEY [--witness-key VKEY ...]``.
+
+    Needs no Django, no database and no network: the auditor's verifier.
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(
+        prog="python -m accord.ledger.bundle", description=main.__doc__
+    )
+    parser.add_argument("bundle")
+    parser.add_argument("--log-key", required=True)
+    parser.add_argument("--witness-key", action="append", default=[])
+    parser.add_argument("--quorum", type=int, default=None)
+    args = parser.parse_args(argv)
+    try:
+        with open(args.bundle, encoding="utf-8") as f:
+            text = f.read()
+        result = verify_bundle(text, args.log_key, args.witness_key, args.quorum)
+    except (OSError, BundleError) as exc:
+        code = getattr(exc, "code", "ledger.bundle_unreadable")
+        print(f"FAILED {code}: {exc}", file=sys.stderr)
+        return 1
+    print(
+        json.dumps(
+            {
+                "ok": True,
+                "index": result.index,
+                "tree_size": result.tree_size,
+                "origin": result.origin,
+                "root_hash": base64.b64encode(result.root_hash).decode(),
+                "cosigned_by": result.cosigned_by,
+                "entry": result.body,
+                "disclosed": result.disclosed,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

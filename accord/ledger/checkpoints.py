@@ -23,14 +23,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
+from accord.core import crypto
 from accord.core.errors import NotFound
 from accord.ledger import note
 from accord.ledger.models import Checkpoint, Cosignature, LogKey, Witness, WitnessRefusal
 
 log = logging.getLogger(__name__)
 
+INSERT_CHECKPOINT = f"INSERT INTO {Checkpoint._meta.db_table} (tree_size, root_hash, note, created_at) VALUES (%s, %s, %s, %s) RETURNING id"  # noqa: S608 -- fixed table name
 DEFAULT_ORIGIN = "accord.futian.example/ledger"
 WITNESS_TIMEOUT_SECONDS = 5
 
@@ -41,26 +44,37 @@ def origin() -> str:
 
 
 @lru_cache(maxsize=8)
-def _signer_from(name: str, encrypted_seed_b64: str) -> note.Signer:
-    return note.Signer.from_seed(name, base64.b64decode(encrypted_seed_b64))
+def _signer_from(name: str, stored: str) -> note.Signer:
+    return note.Signer.from_seed(name, base64.b64decode(crypto.decrypt(stored)))
 
 
 def log_signer() -> note.Signer:
-    """The log's signer; the key is generated (and stored encrypted) the first time it is needed."""
+    """The log's signer; the key is generated (and stored encrypted) the first time it is needed.
+
+    Read with one raw query on every call (it is on the append path of every batch) and
+    decrypted once per process: the cache is keyed by the stored ciphertext, so a new key row
+    is never shadowed by an old one.
+    """
     name = origin()
-    row = LogKey.objects.filter(name=name).first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT private_key FROM {LogKey._meta.db_table} WHERE name = %s",  # noqa: S608
+            [name],
+        )
+        row = cursor.fetchone()
     if row is None:
         signer = note.Signer.generate(name)
         try:
             with transaction.atomic():
-                row = LogKey.objects.create(
+                LogKey.objects.create(
                     name=name,
                     vkey=signer.verifier.vkey,
                     private_key=base64.b64encode(signer.seed).decode(),
                 )
         except IntegrityError:  # another process created it first: use theirs
-            row = LogKey.objects.get(name=name)
-    return _signer_from(row.name, row.private_key)
+            pass
+        return log_signer()
+    return _signer_from(name, row[0])
 
 
 def log_verifier() -> note.Verifier:
@@ -71,17 +85,47 @@ def witness_verifiers() -> list[note.Verifier]:
     return [note.Verifier.from_vkey(w.vkey) for w in Witness.objects.filter(active=True)]
 
 
-def sign_checkpoint(tree_size: int, root_hash: bytes) -> Checkpoint:
-    """Sign and store the checkpoint for ``tree_size`` (once per size: the row is history)."""
-    existing = Checkpoint.objects.filter(tree_size=tree_size).first()
-    if existing is not None:
-        if bytes(existing.root_hash) != root_hash:
-            raise RuntimeError(f"tree size {tree_size} already has a different root: refusing to fork")
+def sign_checkpoint(tree_size: int, root_hash: bytes, *, new: bool = False) -> Checkpoint:
+    """Sign and store the checkpoint for ``tree_size`` (once per size: the row is history).
+
+    Raw SQL: this runs inside every append batch, where the ORM's overhead would dominate.
+    ``new`` skips the look-up when the caller has just grown the tree under the sequencer lock
+    (the unique constraint on the size still guards it).
+    """
+    table = Checkpoint._meta.db_table
+    if new:
+        return _insert_checkpoint(tree_size, root_hash)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, root_hash, note, created_at FROM {table} WHERE tree_size = %s",  # noqa: S608
+            [tree_size],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        if bytes(row[1]) != root_hash:
+            raise RuntimeError(
+                f"tree size {tree_size} already has a different root: refusing to fork"
+            )
+        existing = Checkpoint(id=row[0], tree_size=tree_size, root_hash=bytes(row[1]), note=row[2])
+        existing._state.adding = False
         return existing
+    return _insert_checkpoint(tree_size, root_hash)
+
+
+def _insert_checkpoint(tree_size: int, root_hash: bytes) -> Checkpoint:
     signer = log_signer()
     body = note.Checkpoint(signer.name, tree_size, root_hash).body()
     text = note.SignedNote(body, (note.sign_note(body, signer),)).text()
-    return Checkpoint.objects.create(tree_size=tree_size, root_hash=root_hash, note=text)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            INSERT_CHECKPOINT,
+            [tree_size, root_hash, text, connection.ops.adapt_datetimefield_value(now)],
+        )
+        (new_id,) = cursor.fetchone()
+    cp = Checkpoint(id=new_id, tree_size=tree_size, root_hash=root_hash, note=text, created_at=now)
+    cp._state.adding = False  # it is stored; AppendOnlyModel must not try to save it again
+    return cp
 
 
 def latest_checkpoint() -> Checkpoint:
@@ -200,7 +244,9 @@ def _record(
     WitnessRefusal.objects.create(
         witness_name=witness_name, tree_size=cp.tree_size, status=status, detail=detail
     )
-    log.warning("witness %s refused checkpoint %s: %s %s", witness_name, cp.tree_size, status, detail)
+    log.warning(
+        "witness %s refused checkpoint %s: %s %s", witness_name, cp.tree_size, status, detail
+    )
     return WitnessOutcome(witness_name, False, status, detail)
 
 

@@ -16,19 +16,25 @@ daily digest of the audit log.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from accord.core.errors import InvalidInput
 from accord.ledger.bundle import check_disclosure, commitment
 
-__all__ = ["ENTRY_TYPES", "PreparedEntry", "canonical_json", "check_disclosure", "commitment", "prepare"]
+__all__ = [
+    "ENTRY_TYPES",
+    "PreparedEntry",
+    "canonical_json",
+    "check_disclosure",
+    "commitment",
+    "prepare",
+]
 
 ENTRY_VERSION = 1
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -45,13 +51,17 @@ def _bad(field: str, zh: str, en: str) -> InvalidInput:
 
 def _sha256_hex(field: str, value: Any) -> str:
     if not isinstance(value, str) or not _HEX64.match(value.lower()):
-        raise _bad(field, "应为 64 位十六进制 SHA-256 摘要。", "Must be a 64-digit hex SHA-256 digest.")
+        raise _bad(
+            field, "应为 64 位十六进制 SHA-256 摘要。", "Must be a 64-digit hex SHA-256 digest."
+        )
     return value.lower()
 
 
 def _text(field: str, value: Any, max_length: int = 200) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > max_length:
-        raise _bad(field, "不能为空，且不超过规定长度。", "Must be non-empty text of limited length.")
+        raise _bad(
+            field, "不能为空，且不超过规定长度。", "Must be non-empty text of limited length."
+        )
     return value.strip()
 
 
@@ -63,7 +73,7 @@ def _time(field: str, value: Any) -> str:
             raise _bad(field, "时间格式无效。", "Not a valid ISO 8601 time.") from None
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise _bad(field, "时间须带时区。", "The time must be timezone-aware.")
-    return value.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _day(field: str, value: Any) -> str:
@@ -79,7 +89,9 @@ def _day(field: str, value: Any) -> str:
 
 def _fingerprints(field: str, value: Any) -> list[str]:
     if not isinstance(value, (list, tuple)) or not value or len(value) > 20:
-        raise _bad(field, "至少需要一个证书指纹。", "At least one certificate fingerprint is needed.")
+        raise _bad(
+            field, "至少需要一个证书指纹。", "At least one certificate fingerprint is needed."
+        )
     return sorted(_sha256_hex(field, v) for v in value)
 
 
@@ -175,14 +187,18 @@ class PreparedEntry:
     disclosures: dict[str, dict[str, str]]
 
 
-def prepare(kind: str, fields: dict[str, Any], personal: dict[str, str] | None = None) -> PreparedEntry:
+def prepare(
+    kind: str, fields: dict[str, Any], personal: dict[str, str] | None = None
+) -> PreparedEntry:
     """Validate ``fields`` for ``kind``, commit to ``personal`` values, encode the leaf.
 
     Raises InvalidInput naming the offending field; nothing reaches the ledger half-checked.
     """
     entry_type = ENTRY_TYPES.get(kind)
     if entry_type is None:
-        raise InvalidInput("ledger.unknown_type", "未知的存证类型。", "Unknown ledger entry type.", "type")
+        raise InvalidInput(
+            "ledger.unknown_type", "未知的存证类型。", "Unknown ledger entry type.", "type"
+        )
     unknown = set(fields) - set(entry_type.fields)
     if unknown:
         name = sorted(unknown)[0]
@@ -195,7 +211,9 @@ def prepare(kind: str, fields: dict[str, Any], personal: dict[str, str] | None =
     personal = personal or {}
     extra = set(personal) - set(entry_type.personal)
     if extra:
-        raise _bad(sorted(extra)[0], "该字段不是个人信息字段。", "Not a personal field of this type.")
+        raise _bad(
+            sorted(extra)[0], "该字段不是个人信息字段。", "Not a personal field of this type."
+        )
     disclosures: dict[str, dict[str, str]] = {}
     commitments: dict[str, str] = {}
     for name in entry_type.personal:

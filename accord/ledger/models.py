@@ -19,9 +19,13 @@ class Entry(AppendOnlyModel):
     """One leaf of the log. ``data`` is exactly the leaf bytes; ``leaf_hash`` = SHA-256(0x00 || data)."""
 
     index = models.BigIntegerField(primary_key=True, db_column="idx")
-    kind = models.CharField(max_length=40, db_index=True)
+    kind = models.CharField(max_length=40)  # not indexed: nothing looks entries up by type
     data = models.BinaryField()
-    leaf_hash = models.BinaryField(max_length=32, db_index=True)
+    leaf_hash = models.BinaryField(max_length=32)
+    # The first 8 bytes of leaf_hash as a signed integer: the look-up key by hash. An integer
+    # index is a third the size of one on the 32-byte hash, and random inserts into that index
+    # are the main cost of an append (see docs/decisions/0002-ledger-design.md).
+    leaf_key = models.BigIntegerField(null=True, db_index=True)
     appended_at = models.DateTimeField(auto_now_add=True)
     # Salts and values of the personal fields (see entries.py), encrypted: never public.
     disclosures = EncryptedTextField(blank=True, default="")
@@ -44,6 +48,8 @@ class Tile(AppendOnlyModel):
     index = models.BigIntegerField(db_column="idx")
     width = models.PositiveSmallIntegerField()
     hashes = models.BinaryField()
+    # Tile levels 1..7 (see tiles.interior_of): lets proofs read nodes instead of hashing.
+    interior = models.BinaryField(default=b"", blank=True)
 
     class Meta:
         constraints = [
@@ -103,7 +109,9 @@ class Witness(models.Model):
 class Cosignature(AppendOnlyModel):
     """A witness's cosignature line for one checkpoint."""
 
-    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="cosignatures")
+    checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.PROTECT, related_name="cosignatures"
+    )
     witness_name = models.CharField(max_length=200)
     line = models.TextField()
     timestamp = models.BigIntegerField()
@@ -111,7 +119,9 @@ class Cosignature(AppendOnlyModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["checkpoint", "witness_name"], name="ledger_cosign_once")
+            models.UniqueConstraint(
+                fields=["checkpoint", "witness_name"], name="ledger_cosign_once"
+            )
         ]
 
 

@@ -79,10 +79,11 @@ class Verifier:
 
     @classmethod
     def from_vkey(cls, vkey: str) -> Verifier:
-        parts = vkey.strip().split("+")
-        if len(parts) != 3:
+        # The base64 key may itself contain '+': split only at the first two.
+        name, _, rest = vkey.strip().partition("+")
+        hex_id, _, b64 = rest.partition("+")
+        if not b64 or len(hex_id) != 8:
             raise NoteError("a verifier key is <name>+<hex key id>+<base64 key>")
-        name, hex_id, b64 = parts
         _check_name(name)
         raw = _unb64(b64)
         if len(raw) != 33 or raw[0] not in (ALG_ED25519, ALG_COSIGNATURE_V1):

@@ -6,8 +6,13 @@ so they import these functions directly; the ledger never imports them.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 
 from accord.core.errors import NotFound
 from accord.ledger import bundle as bundles
@@ -57,3 +62,50 @@ def bundle_for(
     proof = storage.inclusion_proof_by_index(index, cp.tree_size)
     disclosures = json.loads(entry.disclosures) if disclose and entry.disclosures else None
     return bundles.make_bundle(index, bytes(entry.data), proof, cosigned_text(cp), disclosures)
+
+
+def audit_digest(day: date) -> dict[str, Any]:
+    """The fields of the ``audit.daily_digest`` entry for ``day`` (Asia/Shanghai calendar day).
+
+    The digest is SHA-256 over one canonical JSON line per audit entry of the day, in id order,
+    so the bureau can later show that its audit log for that day was not edited: re-run this on
+    the stored rows and compare with the ledger entry. Personal data never leaves the audit
+    table: only the digest and counts go to the public ledger.
+    """
+    from accord.core.models import AuditEntry
+
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    rows = AuditEntry.objects.filter(at__gte=start, at__lt=start + timedelta(days=1)).order_by("id")
+    digest = hashlib.sha256()
+    count, first_id, last_id = 0, 0, 0
+    fields = (
+        "id",
+        "at",
+        "actor_id",
+        "role",
+        "action",
+        "object_type",
+        "object_id",
+        "enterprise_id",
+        "changes",
+        "request_id",
+    )
+    for row in rows.values(*fields).iterator(chunk_size=2000):
+        row["at"] = row["at"].isoformat()
+        digest.update(entries.canonical_json(row) + b"\n")
+        count += 1
+        first_id = first_id or row["id"]
+        last_id = row["id"]
+    return {
+        "day": day,
+        "entry_count": count,
+        "first_id": first_id,
+        "last_id": last_id,
+        "digest_sha256": digest.hexdigest(),
+    }
+
+
+def record_audit_digest(day: date) -> Entry:
+    """Append the daily digest of the audit log (run once a day, for the day before)."""
+    return record("audit.daily_digest", audit_digest(day))

@@ -3,10 +3,12 @@
 C2SP tlog-tiles: the hashes at tree levels 0, 8, 16, ... are cut into tiles of 256. Tile
 ``(L, N)`` holds the hashes of the nodes at tree level ``8 * L`` with indexes
 ``256 * N .. 256 * N + 255``; a tile at the right edge of the tree may be *partial* (width
-``W < 256``) and is then a prefix of the full tile it will become. Levels between two tile
-levels are not stored: any node is the root of at most 128 consecutive hashes inside one tile,
-so a proof costs a few tile reads (one or two per tile level: O(log n) reads) and a few hundred
-hash operations, never a walk over the leaves.
+``W < 256``) and is then a prefix of the full tile it will become. Beside each tile we also
+store its *interior*: the complete nodes of the 7 tree levels between two tile levels (at most
+255 hashes, computed anyway when the tile is built). A proof then costs a few tile reads (one
+or two per tile level: O(log n) reads) and no hashing at all; without the interior (it is not
+part of tlog-tiles, and not served) any node could still be recomputed from at most 128
+consecutive hashes of one tile.
 
 Why tiles rather than one row per node: 1/255 of the rows, immutable full tiles that can be
 served and cached forever, and the same layout the Go ecosystem (sumdb, Tessera) uses.
@@ -17,7 +19,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from accord.ledger.merkle import HASH_SIZE, Node, NodeReader, decompose, fold, perfect_root
+from accord.ledger.merkle import (
+    HASH_SIZE,
+    Node,
+    NodeReader,
+    decompose,
+    fold,
+    node_hash,
+    perfect_root,
+)
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
@@ -25,12 +35,13 @@ TILE_WIDTH = 1 << TILE_HEIGHT
 
 @dataclass(frozen=True)
 class Tile:
-    """One tile file: ``hashes`` is ``width * 32`` bytes."""
+    """One tile file: ``hashes`` is ``width * 32`` bytes; ``interior`` see :func:`interior_of`."""
 
     level: int
     index: int
     width: int
     hashes: bytes
+    interior: bytes = b""
 
     def hash_at(self, i: int) -> bytes:
         return self.hashes[i * HASH_SIZE : (i + 1) * HASH_SIZE]
@@ -58,9 +69,11 @@ def tile_path(level: int, index: int, width: int = TILE_WIDTH) -> str:
 def parse_tile_index(encoded: str) -> int:
     """Inverse of the index part of :func:`tile_path` (``x001/x234/067`` -> 1234067)."""
     parts = encoded.split("/")
-    if not parts or not all(
-        len(p) == 4 and p[0] == "x" and p[1:].isdigit() for p in parts[:-1]
-    ) or not (len(parts[-1]) == 3 and parts[-1].isdigit()):
+    if (
+        not parts
+        or not all(len(p) == 4 and p[0] == "x" and p[1:].isdigit() for p in parts[:-1])
+        or not (len(parts[-1]) == 3 and parts[-1].isdigit())
+    ):
         raise ValueError(f"not a tile index: {encoded!r}")
     return int("".join(p.lstrip("x") for p in parts))
 
@@ -71,9 +84,32 @@ def tile_width_at(level: int, index: int, tree_size: int) -> int:
     return max(0, min(TILE_WIDTH, count - index * TILE_WIDTH))
 
 
-TileFetcher = Callable[[Sequence[tuple[int, int, int]]], dict[tuple[int, int], bytes]]
-"""Given ``(level, index, min_width)`` triples, returns ``{(level, index): hashes}`` where each
-value holds at least ``min_width`` hashes (a wider tile is fine: tiles are prefixes)."""
+def interior_levels(base: Sequence[bytes]) -> list[list[bytes]]:
+    """The complete nodes above a tile's hashes: level j has ``len(base) >> j`` nodes (j = 1..8)."""
+    levels = []
+    row = list(base)
+    while len(row) > 1:
+        row = [node_hash(row[i], row[i + 1]) for i in range(0, len(row) - 1, 2)]
+        levels.append(row)
+    return levels
+
+
+def interior_of(base: Sequence[bytes]) -> bytes:
+    """Tile levels 1..7 concatenated (level 8, the tile's root, belongs to the next tile level)."""
+    return b"".join(h for row in interior_levels(base)[: TILE_HEIGHT - 1] for h in row)
+
+
+def _interior_offset(width: int, sub: int) -> int:
+    """Index (in hashes) of the first node of tile sub-level ``sub`` (>= 1) in the interior."""
+    return sum(width >> j for j in range(1, sub))
+
+
+StoredTile = tuple[int, bytes, bytes]
+"""``(width, hashes, interior)`` as stored; ``interior`` may be empty (then recomputed)."""
+
+TileFetcher = Callable[[Sequence[tuple[int, int, int]]], dict[tuple[int, int], StoredTile]]
+"""Given ``(level, index, min_width)`` triples, returns ``{(level, index): stored tile}`` where
+each holds at least ``min_width`` hashes (a wider tile is fine: tiles are prefixes)."""
 
 
 def node_reader(fetch: TileFetcher) -> NodeReader:
@@ -93,10 +129,20 @@ def node_reader(fetch: TileFetcher) -> NodeReader:
         tiles = fetch([(lv, ix, w) for (lv, ix), w in need.items()])
         out = []
         for key, start, stop in spans:
-            blob = tiles.get(key)
-            if blob is None or len(blob) < stop * HASH_SIZE:
+            stored = tiles.get(key)
+            if stored is None or stored[0] < stop:
                 raise LookupError(f"tile {key} with {stop} hashes is not stored")
-            hashes = [blob[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(start, stop)]
+            width, base, interior = stored
+            size = stop - start
+            if size == 1:
+                out.append(base[start * HASH_SIZE : stop * HASH_SIZE])
+                continue
+            sub = size.bit_length() - 1
+            if interior and sub < TILE_HEIGHT:
+                at = _interior_offset(width, sub) + (start >> sub)
+                out.append(interior[at * HASH_SIZE : (at + 1) * HASH_SIZE])
+                continue
+            hashes = [base[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(start, stop)]
             out.append(perfect_root(hashes))
         return out
 
@@ -131,8 +177,9 @@ class TileAppender:
         tiles = fetch(wanted) if wanted else {}
         edge: list[list[bytes]] = [[] for _ in range(level)]
         for lv, ix, width in wanted:
-            blob = tiles.get((lv, ix))
-            if blob is None or len(blob) < width * HASH_SIZE:
+            stored = tiles.get((lv, ix))
+            blob = stored[1] if stored else b""
+            if len(blob) < width * HASH_SIZE:
                 raise LookupError(f"partial tile ({lv}, {ix}) of width {width} is not stored")
             edge[lv] = [blob[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(width)]
         return cls(tree_size=tree_size, edge=edge)
@@ -154,8 +201,12 @@ class TileAppender:
                 if len(row) < TILE_WIDTH:
                     break
                 count = (self.tree_size + added) >> (TILE_HEIGHT * level)
-                written.append(Tile(level, count // TILE_WIDTH - 1, TILE_WIDTH, b"".join(row)))
-                node = perfect_root(row)
+                levels = interior_levels(row)
+                interior = b"".join(h for r in levels[: TILE_HEIGHT - 1] for h in r)
+                written.append(
+                    Tile(level, count // TILE_WIDTH - 1, TILE_WIDTH, b"".join(row), interior)
+                )
+                node = levels[-1][0]
                 edge[level] = []
                 level += 1
         self.tree_size += added
@@ -163,7 +214,9 @@ class TileAppender:
             row = edge[level]
             if row:
                 count = self.tree_size >> (TILE_HEIGHT * level)
-                written.append(Tile(level, count // TILE_WIDTH, len(row), b"".join(row)))
+                written.append(
+                    Tile(level, count // TILE_WIDTH, len(row), b"".join(row), interior_of(row))
+                )
         return written
 
     def root(self) -> bytes:

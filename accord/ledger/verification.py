@@ -8,7 +8,8 @@ bytes alone, every leaf hash, every tile and every checkpoint root:
 * a missing index (a gap) or an entry whose bytes no longer hash to its stored leaf hash is
   reported with its index;
 * a stored tile (full or partial) that differs from the recomputed one is reported with the
-  first leaf index it covers that is wrong;
+  first leaf index it covers that is wrong (its stored interior nodes are checked too, since
+  proofs read them);
 * every checkpoint's signature is checked, and its root compared with the recomputed root of
   its size.
 
@@ -26,15 +27,18 @@ from django.db import connection
 from accord.ledger import merkle, note
 from accord.ledger.checkpoints import log_verifier
 from accord.ledger.models import Checkpoint, Entry, Tile
-from accord.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TileAppender
+from accord.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TileAppender, interior_of
 
 CHUNK = 4096
 
 
 @dataclass
 class Problem:
+    """``index`` is exact when ``exact``; otherwise it starts the range a bad hash covers."""
+
     index: int
     what: str
+    exact: bool = True
 
 
 @dataclass
@@ -44,6 +48,7 @@ class VerifyReport:
     tiles_checked: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
+    truncated: bool = False  # more entry problems than max_problems: only the first are listed
 
     @property
     def ok(self) -> bool:
@@ -51,20 +56,25 @@ class VerifyReport:
 
     @property
     def first_bad_index(self) -> int | None:
-        return min((p.index for p in self.problems), default=None)
+        """The first exactly located bad index; else the start of the first bad range."""
+        exact = [p.index for p in self.problems if p.exact]
+        return min(exact or [p.index for p in self.problems], default=None)
 
 
-def _stored_tiles(level: int, first: int, last: int) -> dict[int, list[tuple[int, bytes]]]:
+StoredVersion = tuple[int, bytes, bytes]  # width, hashes, interior
+
+
+def _stored_tiles(level: int, first: int, last: int) -> dict[int, list[StoredVersion]]:
     """Every stored version (widths) of tiles ``first..last`` at ``level``."""
-    out: dict[int, list[tuple[int, bytes]]] = {}
+    out: dict[int, list[StoredVersion]] = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT idx, width, hashes FROM {Tile._meta.db_table} "  # noqa: S608
+            f"SELECT idx, width, hashes, interior FROM {Tile._meta.db_table} "  # noqa: S608
             "WHERE level = %s AND idx >= %s AND idx <= %s",
             [level, first, last],
         )
-        for idx, width, hashes in cursor.fetchall():
-            out.setdefault(idx, []).append((width, bytes(hashes)))
+        for idx, width, hashes, interior in cursor.fetchall():
+            out.setdefault(idx, []).append((width, bytes(hashes), bytes(interior or b"")))
     return out
 
 
@@ -73,19 +83,39 @@ def _first_leaf_of(level: int, tile_index: int, position: int) -> int:
 
 
 def _compare_tile(
-    report: VerifyReport, level: int, index: int, computed: bytes, versions: list[tuple[int, bytes]]
+    report: VerifyReport,
+    level: int,
+    index: int,
+    computed: bytes,
+    versions: list[StoredVersion],
+    computed_interior: bytes | None = None,
 ) -> None:
-    """Each stored version must be a prefix of the recomputed hashes."""
-    for width, stored in versions:
+    """Each stored version must be a prefix of the recomputed hashes, with a matching interior."""
+    size = merkle.HASH_SIZE
+    for width, stored, interior in versions:
         report.tiles_checked += 1
-        expected = computed[: width * merkle.HASH_SIZE]
+        expected = computed[: width * size]
         if stored == expected:
+            if not interior:
+                continue
+            if computed_interior is not None and width * size == len(computed):
+                right = computed_interior
+            else:
+                right = interior_of([expected[i * size : (i + 1) * size] for i in range(width)])
+            if interior != right:
+                report.problems.append(
+                    Problem(
+                        _first_leaf_of(level, index, 0),
+                        f"stored interior of tile {level}/{index} (width {width}) is wrong",
+                        exact=False,
+                    )
+                )
             continue
         position = next(
             (
                 i
                 for i in range(width)
-                if stored[i * 32 : (i + 1) * 32] != expected[i * 32 : (i + 1) * 32]
+                if stored[i * size : (i + 1) * size] != expected[i * size : (i + 1) * size]
             ),
             width,
         )
@@ -93,16 +123,21 @@ def _compare_tile(
             Problem(
                 _first_leaf_of(level, index, position),
                 f"stored tile {level}/{index} (width {width}) differs at position {position}",
+                exact=level == 0,
             )
         )
 
 
-def verify_log(progress: Callable[[int], None] | None = None, max_problems: int = 20) -> VerifyReport:
+def verify_log(
+    progress: Callable[[int], None] | None = None, max_problems: int = 20
+) -> VerifyReport:
     """Re-hash everything; the report names the first bad index (None when all is well)."""
     started = time.perf_counter()
     report = VerifyReport()
     verifier = log_verifier()
-    checkpoints = list(Checkpoint.objects.order_by("tree_size").values_list("tree_size", "root_hash", "note"))
+    checkpoints = list(
+        Checkpoint.objects.order_by("tree_size").values_list("tree_size", "root_hash", "note")
+    )
     cp_at = 0
     appender = TileAppender()
     expected_index = 0
@@ -111,20 +146,26 @@ def verify_log(progress: Callable[[int], None] | None = None, max_problems: int 
     while len(report.problems) < max_problems:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT idx, data, leaf_hash FROM {table} WHERE idx > %s ORDER BY idx LIMIT %s",  # noqa: S608
+                f"SELECT idx, data, leaf_hash, leaf_key FROM {table} WHERE idx > %s ORDER BY idx LIMIT %s",  # noqa: S608
                 [last_seen, CHUNK],
             )
             rows = cursor.fetchall()
         if not rows:
             break
         hashes = []
-        for idx, data, stored_hash in rows:
+        for idx, data, stored_hash, stored_key in rows:
             if idx != expected_index:
-                report.problems.append(Problem(expected_index, f"entries {expected_index}..{idx - 1} are missing"))
+                report.problems.append(
+                    Problem(expected_index, f"entries {expected_index}..{idx - 1} are missing")
+                )
                 break
             h = merkle.leaf_hash(bytes(data))
-            if h != bytes(stored_hash):
+            if len(report.problems) >= max_problems:
+                report.truncated = True
+            elif h != bytes(stored_hash):
                 report.problems.append(Problem(idx, "entry bytes do not match its leaf hash"))
+            elif stored_key != int.from_bytes(h[:8], "big", signed=True):
+                report.problems.append(Problem(idx, "entry look-up key does not match its hash"))
             hashes.append(h)
             expected_index += 1
         else:
@@ -153,7 +194,9 @@ def verify_log(progress: Callable[[int], None] | None = None, max_problems: int 
             versions = _stored_tiles(level, index, index).get(index, [])
             _compare_tile(report, level, index, b"".join(row), versions)
     for size, _root, _text in checkpoints[cp_at:]:
-        report.problems.append(Problem(appender.tree_size, f"checkpoint of size {size} is beyond the log"))
+        report.problems.append(
+            Problem(appender.tree_size, f"checkpoint of size {size} is beyond the log", exact=False)
+        )
     report.problems.sort(key=lambda p: p.index)
     report.seconds = time.perf_counter() - started
     return report
@@ -168,11 +211,15 @@ def _check_full_tiles(report: VerifyReport, completed) -> None:
         stored = _stored_tiles(level, tiles[0].index, tiles[-1].index)
         for t in tiles:
             versions = stored.get(t.index, [])
-            if not any(w == TILE_WIDTH for w, _ in versions):
+            if not any(v[0] == TILE_WIDTH for v in versions):
                 report.problems.append(
-                    Problem(_first_leaf_of(level, t.index, 0), f"full tile {level}/{t.index} is missing")
+                    Problem(
+                        _first_leaf_of(level, t.index, 0),
+                        f"full tile {level}/{t.index} is missing",
+                        exact=False,
+                    )
                 )
-            _compare_tile(report, level, t.index, t.hashes, versions)
+            _compare_tile(report, level, t.index, t.hashes, versions, t.interior)
 
 
 def _check_checkpoint(report: VerifyReport, row, root: bytes, verifier: note.Verifier) -> None:
@@ -181,11 +228,19 @@ def _check_checkpoint(report: VerifyReport, row, root: bytes, verifier: note.Ver
     try:
         checkpoint, _ = note.open_checkpoint(text, verifier)
     except note.NoteError as exc:
-        report.problems.append(Problem(max(size - 1, 0), f"checkpoint {size} signature: {exc}"))
+        report.problems.append(
+            Problem(max(size - 1, 0), f"checkpoint {size} signature: {exc}", exact=False)
+        )
         return
     if checkpoint.size != size or checkpoint.root_hash != bytes(stored_root):
-        report.problems.append(Problem(max(size - 1, 0), f"checkpoint {size} row disagrees with its note"))
+        report.problems.append(
+            Problem(max(size - 1, 0), f"checkpoint {size} row disagrees with its note", exact=False)
+        )
     if checkpoint.root_hash != root:
         report.problems.append(
-            Problem(max(size - 1, 0), f"checkpoint {size} root differs from the re-hashed log")
+            Problem(
+                max(size - 1, 0),
+                f"checkpoint {size} root differs from the re-hashed log",
+                exact=False,
+            )
         )

@@ -172,7 +172,9 @@ def test_mutated_inclusion_proofs_fail(index, size, proof):
     for i in range(len(good)):
         flipped = bytearray(good[i])
         flipped[0] ^= 1
-        assert not verify_inclusion(leaf, index, size, [*good[:i], bytes(flipped), *good[i + 1 :]], root)
+        assert not verify_inclusion(
+            leaf, index, size, [*good[:i], bytes(flipped), *good[i + 1 :]], root
+        )
 
 
 @pytest.mark.parametrize(("size1", "size2", "proof"), CONSISTENCY[1:])
@@ -191,7 +193,9 @@ def test_mutated_consistency_proofs_fail(size1, size2, proof):
     for i in range(len(good)):
         flipped = bytearray(good[i])
         flipped[-1] ^= 0x80
-        assert not verify_consistency(size1, size2, [*good[:i], bytes(flipped), *good[i + 1 :]], r1, r2)
+        assert not verify_consistency(
+            size1, size2, [*good[:i], bytes(flipped), *good[i + 1 :]], r1, r2
+        )
 
 
 def test_consistency_edge_cases():

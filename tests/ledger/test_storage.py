@@ -59,7 +59,9 @@ def test_proofs_from_tiles_match_the_reference_at_every_size():
             assert merkle.verify_inclusion(leaves[index], index, size, proof, root)
         for first in {1, size // 3 or 1, size}:
             proof = storage.consistency_proof(first, size)
-            assert merkle.verify_consistency(first, size, proof, merkle.root_hash(leaves[:first]), root)
+            assert merkle.verify_consistency(
+                first, size, proof, merkle.root_hash(leaves[:first]), root
+            )
 
 
 def test_bad_proof_requests_are_clear_errors():
@@ -84,7 +86,7 @@ def test_checkpoint_is_a_signed_note_by_the_log_key():
     result = storage.append(demo_items(3))
     from accord.ledger.checkpoints import log_verifier
 
-    checkpoint, note = open_checkpoint(result.checkpoint.note, log_verifier())
+    checkpoint, _signed = open_checkpoint(result.checkpoint.note, log_verifier())
     assert checkpoint == CheckpointBody(log_verifier().name, 3, result.root_hash)
     assert len(SignedNote.parse(result.checkpoint.note).signatures) == 1
 
@@ -174,7 +176,7 @@ def test_an_error_mid_batch_leaves_nothing(monkeypatch):
     storage.append(demo_items(300))
     before = (Entry.objects.count(), Tile.objects.count(), Checkpoint.objects.count())
 
-    def explode(tree_size, root_hash):
+    def explode(tree_size, root_hash, **kwargs):
         raise RuntimeError("power cut while signing")
 
     monkeypatch.setattr(storage, "sign_checkpoint", explode)

@@ -22,23 +22,28 @@ from accord.ledger.tiles import (
 class MemoryTiles:
     """Append-only tile store: every (level, index, width) written once, like the database."""
 
-    def __init__(self):
-        self.rows: dict[tuple[int, int, int], bytes] = {}
+    def __init__(self, with_interior: bool = True):
+        self.with_interior = with_interior
+        self.rows: dict[tuple[int, int, int], tuple[bytes, bytes]] = {}
         self.fetches = 0
 
     def write(self, tiles):
         for t in tiles:
             key = (t.level, t.index, t.width)
-            assert key not in self.rows or self.rows[key] == t.hashes
-            self.rows[key] = t.hashes
+            assert key not in self.rows or self.rows[key] == (t.hashes, t.interior)
+            self.rows[key] = (t.hashes, t.interior)
 
     def fetch(self, wanted):
         self.fetches += 1
         out = {}
         for level, index, min_width in wanted:
-            widths = [w for (lv, ix, w) in self.rows if (lv, ix) == (level, index) and w >= min_width]
+            widths = [
+                w for (lv, ix, w) in self.rows if (lv, ix) == (level, index) and w >= min_width
+            ]
             if widths:
-                out[(level, index)] = self.rows[(level, index, max(widths))]
+                width = max(widths)
+                hashes, interior = self.rows[(level, index, width)]
+                out[(level, index)] = (width, hashes, interior if self.with_interior else b"")
         return out
 
 
@@ -58,9 +63,10 @@ def test_tile_paths_follow_tlog_tiles():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(min_value=1, max_value=700), min_size=1, max_size=8))
-def test_batches_give_rfc_roots_and_proofs(batches):
-    store = MemoryTiles()
+@given(st.lists(st.integers(min_value=1, max_value=700), min_size=1, max_size=8), st.booleans())
+def test_batches_give_rfc_roots_and_proofs(batches, with_interior):
+    """With the stored interior (no hashing) and without it (recomputed), the same proofs."""
+    store = MemoryTiles(with_interior)
     all_leaves = leaves(sum(batches))
     appender = TileAppender()
     done = 0

@@ -9,6 +9,8 @@ Subcommands:
   checkpoint                print the latest checkpoint with its cosignatures
   cosign                    ask every witness to cosign the latest checkpoint
   add-witness NAME URL VKEY register a witness (tlog-witness) for cosigning
+  audit-digest [--day YYYY-MM-DD]
+                            append the daily digest of the audit log (default: yesterday)
   append-demo --batches N --batch-size B
                             append test entries (load tests, the crash test)
 """
@@ -26,7 +28,9 @@ from accord.core.errors import AccordError
 
 
 class Command(BaseCommand):
-    help = "The evidence ledger: verify, prove, verify-bundle, keys, checkpoint, cosign, add-witness."
+    help = (
+        "The evidence ledger: verify, prove, verify-bundle, keys, checkpoint, cosign, add-witness."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -47,6 +51,8 @@ class Command(BaseCommand):
         aw.add_argument("name")
         aw.add_argument("url")
         aw.add_argument("vkey")
+        digest = sub.add_parser("audit-digest", help="append the audit log's daily digest")
+        digest.add_argument("--day", help="YYYY-MM-DD, Asia/Shanghai (default: yesterday)")
         demo = sub.add_parser("append-demo", help="append demo entries in batches")
         demo.add_argument("--batches", type=int, default=10)
         demo.add_argument("--batch-size", type=int, default=100)
@@ -73,6 +79,8 @@ class Command(BaseCommand):
         self.stderr.write(f"FAILED: first bad index {report.first_bad_index}")
         for problem in report.problems:
             self.stderr.write(f"  index {problem.index}: {problem.what}")
+        if report.truncated:
+            self.stderr.write("  ... and more; fix or explain these first")
         sys.exit(1)
 
     def do_prove(self, opts):
@@ -84,12 +92,16 @@ class Command(BaseCommand):
         except ValueError:
             leaf = b""
         if len(leaf) != 32:
-            raise CommandError("ledger.invalid_leaf_hash: 叶哈希应为 64 位十六进制。/ The leaf hash must be 64 hex digits.")
+            raise CommandError(
+                "ledger.invalid_leaf_hash: 叶哈希应为 64 位十六进制。/ The leaf hash must be 64 hex digits."
+            )
         bundle = bundle_for(leaf_hash=leaf, disclose=opts["disclose"])
         out = json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"
         if opts["output"]:
             Path(opts["output"]).write_text(out, encoding="utf-8")
-            self.stdout.write(f"bundle for entry {bundle['entry']['index']} written to {opts['output']}")
+            self.stdout.write(
+                f"bundle for entry {bundle['entry']['index']} written to {opts['output']}"
+            )
         else:
             self.stdout.write(out, ending="")
 
@@ -97,7 +109,11 @@ class Command(BaseCommand):
         from accord.ledger.bundle import BundleError, verify_bundle
 
         try:
-            raw = sys.stdin.read() if opts["bundle"] == "-" else Path(opts["bundle"]).read_text("utf-8")
+            raw = (
+                sys.stdin.read()
+                if opts["bundle"] == "-"
+                else Path(opts["bundle"]).read_text("utf-8")
+            )
         except OSError as exc:
             raise CommandError(f"cannot read bundle: {exc}") from None
         try:
@@ -147,6 +163,26 @@ class Command(BaseCommand):
             name=opts["name"], defaults={"url": opts["url"], "vkey": opts["vkey"], "active": True}
         )
         self.stdout.write(f"witness {opts['name']} at {opts['url']} registered")
+
+    def do_audit_digest(self, opts):
+        from datetime import date, timedelta
+
+        from django.utils import timezone
+
+        from accord.ledger.services import record_audit_digest
+
+        try:
+            day = (
+                date.fromisoformat(opts["day"])
+                if opts["day"]
+                else timezone.localdate() - timedelta(days=1)
+            )
+        except ValueError:
+            raise CommandError(
+                "ledger.invalid_day: 日期格式应为 YYYY-MM-DD。/ The day must be YYYY-MM-DD."
+            ) from None
+        entry = record_audit_digest(day)
+        self.stdout.write(f"audit digest of {day} recorded as entry {entry.index}")
 
     def do_append_demo(self, opts):
         from accord.ledger import storage
