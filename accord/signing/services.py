@@ -124,7 +124,11 @@ def create_person_intent(
 @transaction.atomic
 def send_signing_code(intent: SigningIntent) -> None:
     """Text a fresh code for the intent's document; an earlier code stops working."""
-    intent = SigningIntent.objects.select_for_update().select_related("person").get(pk=intent.pk)
+    intent = (
+        SigningIntent.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .get(pk=intent.pk)
+    )
     person = intent.person
     if (
         intent.kind != SigningIntent.Kind.PERSON
