@@ -173,3 +173,19 @@ def deliver_pending(limit: int = 500) -> int:
         limit -= len(batch)
         if limit <= 0:
             return done
+
+
+def _register_sweep() -> None:
+    from accord.core import schedule
+
+    @schedule.every(30, "core.outbox_sweep")
+    def sweep() -> None:
+        """Redeliver what a crashed worker had leased, or what was published while the queue
+        could not be reached; enqueued only when something is due."""
+        if events_due():
+            from accord.core.tasks import deliver_events
+
+            deliver_events.enqueue()
+
+
+_register_sweep()

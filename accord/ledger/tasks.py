@@ -18,7 +18,50 @@ def cosign_latest() -> list[str]:
 
 @task()
 def record_yesterdays_audit_digest() -> int:
-    """Append yesterday's (Asia/Shanghai) audit-log digest; returns the entry index."""
+    """Append yesterday's (Asia/Shanghai) audit-log digest once; returns the entry index (-1 when
+    it was recorded before)."""
+    from django.db import transaction
+
+    from accord.core import audit
+    from accord.core.models import AuditEntry
     from accord.ledger.services import record_audit_digest
 
-    return record_audit_digest(timezone.localdate() - timedelta(days=1)).index
+    day = timezone.localdate() - timedelta(days=1)
+    if AuditEntry.objects.filter(action="ledger.audit_digest", object_id=day.isoformat()).exists():
+        return -1
+    entry = record_audit_digest(day)
+    with transaction.atomic():
+        audit.record(
+            "ledger.audit_digest",
+            None,
+            object_type="ledger.entry",
+            object_id=day.isoformat(),
+            label=f"ledger entry {entry.index}",
+            changes={"index": [None, entry.index]},
+        )
+    return entry.index
+
+
+def register_periodic_checks() -> None:
+    """What `accord serve` checks: a checkpoint some active witness has not cosigned (every
+    minute), and yesterday's audit digest not yet in the ledger (every ten minutes)."""
+    from accord.core import schedule
+
+    @schedule.every(60, "ledger.cosign")
+    def cosign_check() -> None:
+        from accord.ledger.models import Checkpoint, Witness
+
+        latest = Checkpoint.objects.order_by("-tree_size").first()
+        if latest is None:
+            return
+        active = set(Witness.objects.filter(active=True).values_list("name", flat=True))
+        if active - set(latest.cosignatures.values_list("witness_name", flat=True)):
+            cosign_latest.enqueue()
+
+    @schedule.every(600, "ledger.audit_digest")
+    def digest_check() -> None:
+        from accord.core.models import AuditEntry
+
+        day = (timezone.localdate() - timedelta(days=1)).isoformat()
+        if not AuditEntry.objects.filter(action="ledger.audit_digest", object_id=day).exists():
+            record_yesterdays_audit_digest.enqueue()

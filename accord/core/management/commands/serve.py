@@ -10,26 +10,21 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+
+from accord.core import schedule
 
 # RQ workers must run django-tasks-rq's job class, or they cannot call DEP 14 tasks.
 RQ_JOB_CLASS = "django_tasks_rq.backend.Job"
 
 
 class Command(BaseCommand):
-    help = "Serve Accord (gunicorn) with its task worker and the outbox sweep, in one command."
+    help = "Serve Accord (gunicorn) with its task worker and the periodic checks, in one command."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument(
             "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
-        )
-        parser.add_argument(
-            "--sweep-seconds",
-            type=int,
-            default=30,
-            help="how often undelivered outbox events are re-enqueued",
         )
 
     def handle(self, *args, **opts):
@@ -73,26 +68,13 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        last_sweep = 0.0
-        from accord.core.events import events_due
-        from accord.core.tasks import deliver_events
-
         try:
             while not stopping:
                 if any(p.poll() is not None for p in procs):
                     self.stderr.write("a child process stopped; shutting down")
                     break
-                if time.monotonic() - last_sweep > opts["sweep_seconds"]:
-                    # Redelivers what a crashed worker had leased, and what was published while
-                    # the queue could not be reached; enqueued only when something is due.
-                    try:
-                        if events_due():
-                            deliver_events.enqueue()
-                    except Exception as exc:
-                        self.stderr.write(f"could not enqueue the outbox sweep: {exc}")
-                    finally:
-                        close_old_connections()
-                    last_sweep = time.monotonic()
+                # Periodic checks of the apps (outbox sweep, witness cosigning, daily digests).
+                schedule.run_due()
                 time.sleep(0.5)
         finally:
             for p in procs:
