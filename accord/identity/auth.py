@@ -72,16 +72,10 @@ def totp_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def check_totp(user: User, token: str) -> TOTPDevice:
+def _verify_device_token(user: User, device: TOTPDevice, token: str) -> None:
+    """One TOTP attempt against ``device``: failures count towards the account's lock-out."""
     key = f"totp-user:{user.pk}"
     ratelimit.check_not_locked(key, code="auth.locked")
-    device = totp_device(user)
-    if device is None:
-        raise LoginFailed(
-            "auth.totp_not_enrolled",
-            "该账号尚未绑定动态口令，请联系管理员。",
-            "No authenticator is enrolled for this account; ask an administrator.",
-        )
     if not (token or "").strip().isdigit() or not device.verify_token(token.strip()):
         locked = ratelimit.register_failure(
             key, settings.ACCORD_LOGIN_MAX_FAILURES, settings.ACCORD_LOGIN_LOCKOUT_SECONDS
@@ -95,6 +89,17 @@ def check_totp(user: User, token: str) -> TOTPDevice:
             "otp_token",
         )
     ratelimit.clear_failures(key)
+
+
+def check_totp(user: User, token: str) -> TOTPDevice:
+    device = totp_device(user)
+    if device is None:
+        raise LoginFailed(
+            "auth.totp_not_enrolled",
+            "该账号尚未绑定动态口令，请联系管理员。",
+            "No authenticator is enrolled for this account; ask an administrator.",
+        )
+    _verify_device_token(user, device, token)
     return device
 
 
@@ -283,20 +288,8 @@ def enrolment_device(user: User) -> TOTPDevice:
 
 def confirm_enrolment(user: User, token: str) -> TOTPDevice:
     """A first login of a role that needs TOTP: a correct code confirms the new authenticator."""
-    key = f"totp-user:{user.pk}"
-    ratelimit.check_not_locked(key, code="auth.locked")
     device = enrolment_device(user)
-    if not (token or "").strip().isdigit() or not device.verify_token(token.strip()):
-        ratelimit.register_failure(
-            key, settings.ACCORD_LOGIN_MAX_FAILURES, settings.ACCORD_LOGIN_LOCKOUT_SECONDS
-        )
-        raise LoginFailed(
-            "auth.totp_invalid",
-            "动态口令错误或已过期。",
-            "Wrong or expired one-time code.",
-            "otp_token",
-        )
-    ratelimit.clear_failures(key)
+    _verify_device_token(user, device, token)
     with transaction.atomic():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
