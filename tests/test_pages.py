@@ -145,3 +145,19 @@ def test_registry_import_page_is_for_officers_only(client, people):
     users, _, _ = people
     login(client, users["hr"])
     assert client.get("/registry/import").status_code == 404
+
+
+def test_worker_completes_real_name_verification_from_home(client, people):
+    from accord.identity import services
+
+    users, _, person = people
+    services.import_registry(
+        f"name,id_type,id_number\n页面工人,resident,{person.id_number}\n".encode(), "r.csv"
+    )
+    login(client, users["worker"])
+    assert "完成实名认证" in client.get("/").content.decode()
+    r = client.post(f"/people/{person.public_id}/verify")
+    assert r.status_code == 302
+    person.refresh_from_db()
+    assert person.verification_level == "registry"
+    assert "完成实名认证" not in client.get("/").content.decode()
