@@ -11,7 +11,13 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from accord.core.context import set_actor
-from accord.core.errors import AccordError, AuthenticationRequired, InvalidInput, Problem
+from accord.core.errors import (
+    AccordError,
+    AuthenticationRequired,
+    InvalidInput,
+    PermissionDenied,
+    Problem,
+)
 from accord.core.middleware import actor_for
 
 
@@ -94,4 +100,13 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError):
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError):
-    return _accord_error(request, AccordError("core.http_error", str(exc), str(exc)))
+    if exc.status_code == 403 and "csrf" in str(exc).lower():
+        error: AccordError = PermissionDenied(
+            "auth.csrf_failed",
+            "请求缺少有效的 CSRF 令牌，请刷新页面后重试。",
+            "The request lacks a valid CSRF token; reload the page and try again.",
+        )
+    else:
+        error = AccordError("core.http_error", str(exc), str(exc))
+        error.status = exc.status_code if 400 <= exc.status_code < 500 else 400
+    return _accord_error(request, error)
