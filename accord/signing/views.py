@@ -98,6 +98,31 @@ def root_certificate(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _ledger_proof(index: int) -> dict:
+    """The signature's evidence-ledger entry, proved: the same check an outside verifier makes
+    with the bundle (docs/ledger.md), here with the keys this server publishes."""
+    from accord.ledger import bundle as bundles
+    from accord.ledger import checkpoints, merkle, services
+    from accord.ledger.models import Witness
+
+    try:
+        bundle = services.bundle_for(index=index)
+        witness_keys = list(Witness.objects.filter(active=True).values_list("vkey", flat=True))
+        proved = bundles.verify_bundle(
+            bundle, checkpoints.log_verifier().vkey, witness_keys, quorum=0
+        )
+    except (AccordError, bundles.BundleError) as exc:
+        return {"ok": False, "index": index, "reason": getattr(exc, "message_zh", str(exc))}
+    leaf = merkle.leaf_hash(proved.data).hex()
+    return {
+        "ok": True,
+        "index": proved.index,
+        "tree_size": proved.tree_size,
+        "witnesses": sorted(proved.cosigned_by),
+        "leaf_hash": leaf,
+    }
+
+
 def verify_page(request: HttpRequest) -> HttpResponse:
     """Public verification: upload a PDF, see every signature and what it proves."""
     from accord.signing.verify import verify_pdf
@@ -120,6 +145,8 @@ def verify_page(request: HttpRequest) -> HttpResponse:
             else:
                 record = Signature.objects.filter(output_sha256=report.sha256).first()
                 context["ledger_index"] = record.ledger_index if record else None
+                if record is not None and record.ledger_index is not None:
+                    context["ledger"] = _ledger_proof(record.ledger_index)
     elif request.method != "GET":
         return HttpResponseNotAllowed(["GET", "POST"])
     status = 422 if "error" in context else 200

@@ -149,12 +149,20 @@ def test_verify_page_shows_valid_and_tampered(platform, client):
     assert page.status_code == 200
     assert b'data-verdict="valid"' in page.content and "福田区人力资源局".encode() in page.content
     assert b"data-ledger-index=" in page.content
+    # The ledger entry is proved on the page: inclusion in a signed checkpoint.
+    assert (
+        b'data-ledger-proof="ok"' in page.content and b"/ledger/bundle?leaf_hash=" in page.content
+    )
+    link = page.content.split(b'href="/ledger/bundle?leaf_hash=')[1].split(b'"')[0].decode()
+    bundle = client.get(f"/ledger/bundle?leaf_hash={link}")
+    assert bundle.status_code == 200 and bundle.json()["format"] == "accord-ledger-bundle/v1"
     pos = signed.index(b"stream", 200) + 40
     tampered = signed[:pos] + bytes([signed[pos] ^ 1]) + signed[pos + 1 :]
     page = client.post(
         "/verify", {"file": SimpleUploadedFile("b.pdf", tampered, "application/pdf")}
     )
     assert b'data-verdict="invalid"' in page.content and "已被篡改".encode() in page.content
+    assert b"data-ledger-proof" not in page.content  # a changed file is not the recorded one
 
 
 def test_verify_page_explains_a_bad_file(platform, client):
