@@ -71,8 +71,11 @@ class ActorMiddleware:
 
 
 def wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/") or "application/json" in request.headers.get(
-        "Accept", ""
+    """API calls, and any request that sent or asks for JSON (webhooks, scripts), get JSON errors."""
+    return (
+        request.path.startswith("/api/")
+        or "application/json" in request.headers.get("Accept", "")
+        or request.content_type == "application/json"
     )
 
 

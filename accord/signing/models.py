@@ -158,3 +158,40 @@ class IssuedTimestamp(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+
+class RemoteSigningRequest(AccordModel):
+    """A signing handed to an outside provider; completed by its (HMAC-signed) webhooks."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("等待签署")
+        SIGNED = "signed", _("已签署")
+        FAILED = "failed", _("失败")
+
+    provider = models.CharField(max_length=40)
+    request_id = models.CharField(max_length=100)
+    client_ref = models.CharField(max_length=64, unique=True)
+    document_sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    sequence = models.PositiveIntegerField(default=0, help_text="the latest provider event applied")
+    result_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "request_id"], name="signing_remote_request_once"
+            )
+        ]
+
+
+class ProcessedWebhook(models.Model):
+    """A provider event already applied: a replayed or duplicated webhook is a no-op."""
+
+    provider = models.CharField(max_length=40)
+    event_id = models.CharField(max_length=100)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="signing_webhook_once")
+        ]

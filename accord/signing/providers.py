@@ -10,8 +10,9 @@ The flow of a personal signing through any provider:
 4. ``status(request_id)`` / ``fetch_result(request_id)`` — where it stands; the signed PDF.
 
 Documents and results are kept content-addressed (SHA-256) in the default file storage.
-Only the built-in provider exists so far; the remote provider process (HTTP, HMAC webhooks,
-failover) and the vendor adapters are issue #5 item 4, not built.
+The built-in provider is here; the remote provider (HTTP, HMAC-signed webhooks, failover) is
+in remote.py, exercised against the stand-in vendor process of remote_server.py. Adapters for
+the commercial vendors are not written yet (issue #5).
 """
 
 from __future__ import annotations

@@ -16,4 +16,5 @@ urlpatterns = [
     path("root.cer", views.root_certificate, name="root-certificate"),
     path("tsa", views.tsa, name="tsa"),
     path("verify", views.verify_page, name="verify"),
+    path("webhooks/<slug:name>", views.provider_webhook, name="provider-webhook"),
 ]

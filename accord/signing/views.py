@@ -10,13 +10,13 @@ import base64
 import binascii
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from accord.core.errors import AccordError
+from accord.core.errors import AccordError, NotFound
 from accord.signing import pki
 from accord.signing import tsa as tsa_service
 from accord.signing.models import Certificate, Signature
@@ -151,3 +151,16 @@ def verify_page(request: HttpRequest) -> HttpResponse:
         return HttpResponseNotAllowed(["GET", "POST"])
     status = 422 if "error" in context else 200
     return render(request, "signing/verify.html", context, status=status)
+
+
+@csrf_exempt
+@require_POST
+def provider_webhook(request: HttpRequest, name: str) -> HttpResponse:
+    """A remote provider's event; authenticated by its HMAC signature, not by a session."""
+    from accord.signing.remote import remote_providers
+
+    remote = remote_providers().get(name)
+    if remote is None:
+        raise NotFound("signing.provider_unknown")
+    result = remote.handle_webhook(request.body, request.headers.get("X-Vendor-Signature", ""))
+    return JsonResponse({"request_id": result.request_id, "status": result.status})

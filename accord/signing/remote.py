@@ -1,0 +1,263 @@
+"""The remote signing provider: a vendor reached over HTTP, completing by signed webhooks.
+
+UNTESTED AGAINST ANY REAL VENDOR: this speaks the protocol of the stand-in vendor process
+(``accord signing-provider``, accord/signing/remote_server.py), which behaves as the commercial
+vendors do — asynchronous completion, HMAC-signed webhooks, retried, duplicated and out of order.
+A real vendor's adapter maps its own API onto the same ``SigningProvider`` interface.
+
+- ``prepare`` sends the document; time-outs and 5xx answers are retried, then the provider
+  counts as down (``ProviderUnavailable``) and ``prepare_with_failover`` tries the next one.
+- ``handle_webhook`` checks the signature and its age (5 minutes), applies each event once
+  (``ProcessedWebhook``), never lets an older event undo a newer one (``sequence``), and on
+  ``signed`` fetches the result and checks its SHA-256 before keeping it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from accord.core import audit
+from accord.core.errors import AccordError, Conflict, InvalidInput, NotFound
+from accord.signing.models import ProcessedWebhook, RemoteSigningRequest
+from accord.signing.providers import ProviderRequest, load_document, provider, store_document
+
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+class ProviderUnavailable(AccordError):
+    status = 503
+
+    def __init__(self, name: str, detail: str) -> None:
+        super().__init__(
+            "signing.provider_unavailable",
+            f"签署服务提供方 {name} 暂时不可用。",
+            f"The signing provider {name} is unavailable ({detail}).",
+        )
+
+
+class WebhookRejected(AccordError):
+    status = 401
+
+
+class RemoteProvider:
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        secret: str,
+        callback_url: str,
+        *,
+        timeout: float = 5.0,
+        attempts: int = 3,
+    ) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.secret = secret.encode()
+        self.callback_url = callback_url
+        self.timeout = timeout
+        self.attempts = attempts
+
+    # -- HTTP -----------------------------------------------------------------------------
+    def _call(self, method: str, path: str, body: bytes | None = None) -> bytes:
+        signed = body if body is not None else path.encode()
+        headers = {"X-Accord-Signature": hmac.new(self.secret, signed, hashlib.sha256).hexdigest()}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        last = ""
+        for attempt in range(self.attempts):
+            request = urllib.request.Request(  # noqa: S310 (the configured provider URL)
+                f"{self.base_url}{path}",
+                data=body,
+                method=method,
+                headers=headers,
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                    return response.read()
+            except urllib.error.HTTPError as exc:
+                if exc.code < 500:
+                    raise Conflict(
+                        "signing.provider_refused",
+                        f"签署服务提供方拒绝了请求（HTTP {exc.code}）。",
+                        f"The signing provider refused the request (HTTP {exc.code}).",
+                    ) from None
+                last = f"HTTP {exc.code}"
+            except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
+                last = type(exc).__name__
+            time.sleep(0.1 * 2**attempt)
+        raise ProviderUnavailable(self.name, last)
+
+    # -- SigningProvider ----------------------------------------------------------------------
+    def _as_request(self, req: RemoteSigningRequest) -> ProviderRequest:
+        status = {"pending": "pending", "signed": "used", "failed": "failed"}[req.status]
+        return ProviderRequest(
+            self.name, req.request_id, status, req.document_sha256, req.result_sha256 or None
+        )
+
+    def _get(self, request_id: str) -> RemoteSigningRequest:
+        req = RemoteSigningRequest.objects.filter(provider=self.name, request_id=request_id).first()
+        if req is None:
+            raise NotFound("signing.request_not_found")
+        return req
+
+    def prepare(self, document: bytes, *, person, document_name: str = "") -> ProviderRequest:
+        digest = store_document(document)
+        client_ref = uuid.uuid4().hex
+        body = json.dumps(
+            {
+                "client_ref": client_ref,
+                "document_b64": base64.b64encode(document).decode(),
+                "callback_url": self.callback_url,
+                "signer_name": person.name,
+            }
+        ).encode()
+        answer = json.loads(self._call("POST", "/v1/requests", body))
+        with transaction.atomic():
+            req = RemoteSigningRequest.objects.create(
+                provider=self.name,
+                request_id=answer["request_id"],
+                client_ref=client_ref,
+                document_sha256=digest,
+            )
+            audit.record(
+                "signing.remote.prepare",
+                req,
+                label=document_name or digest[:12],
+                changes={"provider": [None, self.name]},
+            )
+        return self._as_request(req)
+
+    def request(self, request_id: str) -> ProviderRequest:
+        # The vendor asks the signer itself (its own SMS and page); nothing to send from here.
+        return self.status(request_id)
+
+    def callback(self, request_id: str, payload: Mapping[str, Any]) -> ProviderRequest:
+        """Apply one authentic provider event (see handle_webhook for the checks before it)."""
+        event_id = str(payload.get("event_id", ""))
+        sequence = int(payload.get("sequence") or 0)
+        status = str(payload.get("status", ""))
+        if status not in ("pending", "signed", "failed") or not event_id:
+            raise InvalidInput(
+                "signing.webhook_malformed", "回调内容无效。", "Malformed provider event.", "body"
+            )
+        result = b""
+        if status == "signed":
+            result = self._call("GET", f"/v1/requests/{request_id}/result")
+            if hashlib.sha256(result).hexdigest() != payload.get("result_sha256"):
+                raise Conflict(
+                    "signing.result_mismatch",
+                    "签署结果与回调所述不符。",
+                    "The signed document does not match the provider's event.",
+                )
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    ProcessedWebhook.objects.create(provider=self.name, event_id=event_id)
+            except IntegrityError:
+                return self.status(request_id)  # a duplicate delivery: applied already
+            req = RemoteSigningRequest.objects.select_for_update().get(pk=self._get(request_id).pk)
+            if sequence <= req.sequence or req.status == RemoteSigningRequest.Status.SIGNED:
+                return self._as_request(
+                    req
+                )  # out of order: an older event never undoes a newer one
+            before = req.status
+            req.status, req.sequence = status, sequence
+            if result:
+                req.result_sha256 = store_document(result)
+            req.save(update_fields=["status", "sequence", "result_sha256", "updated_at"])
+            audit.record("signing.remote.event", req, changes={"status": [before, status]})
+        return self._as_request(req)
+
+    def status(self, request_id: str) -> ProviderRequest:
+        return self._as_request(self._get(request_id))
+
+    def fetch_result(self, request_id: str) -> bytes:
+        req = self._get(request_id)
+        if not req.result_sha256:
+            raise Conflict(
+                "signing.not_signed_yet",
+                "文件尚未签署完成。",
+                "The document has not been signed yet.",
+            )
+        return load_document(req.result_sha256)
+
+    # -- webhooks -------------------------------------------------------------------------------
+    def handle_webhook(
+        self, body: bytes, signature_header: str, now: float | None = None
+    ) -> ProviderRequest:
+        fields = dict(part.split("=", 1) for part in signature_header.split(",") if "=" in part)
+        try:
+            at = int(fields.get("t", ""))
+        except ValueError:
+            at = 0
+        expected = hmac.new(self.secret, f"{at}.".encode() + body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, fields.get("v1", "")):
+            raise WebhookRejected(
+                "signing.webhook_bad_signature",
+                "回调签名无效。",
+                "The webhook signature is invalid.",
+            )
+        if abs((now or time.time()) - at) > WEBHOOK_TOLERANCE_SECONDS:
+            raise WebhookRejected(
+                "signing.webhook_stale",
+                "回调已过期（可能是重放）。",
+                "The webhook is too old (a replay?).",
+            )
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise InvalidInput(
+                "signing.webhook_malformed", "回调内容无效。", "Malformed provider event.", "body"
+            ) from None
+        return self.callback(str(payload.get("request_id", "")), payload)
+
+
+def remote_providers() -> dict[str, RemoteProvider]:
+    """Configured in settings: ACCORD_SIGNING_REMOTE = {name: {url, secret}}."""
+    base = getattr(settings, "ACCORD_SIGNING_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    return {
+        name: RemoteProvider(name, conf["url"], conf["secret"], f"{base}/signing/webhooks/{name}")
+        for name, conf in getattr(settings, "ACCORD_SIGNING_REMOTE", {}).items()
+    }
+
+
+def get_provider(name: str):
+    remote = remote_providers()
+    return remote[name] if name in remote else provider(name)
+
+
+def prepare_with_failover(
+    document: bytes, *, person, order: list[str], document_name: str = ""
+) -> ProviderRequest:
+    """Try the enterprise's providers in its order; a provider that is down hands over to the next."""
+    last: ProviderUnavailable | None = None
+    for name in order:
+        try:
+            return get_provider(name).prepare(document, person=person, document_name=document_name)
+        except ProviderUnavailable as exc:
+            last = exc
+            audit.record(
+                "signing.provider_failover",
+                None,
+                object_type="signing.provider",
+                object_id=name,
+                changes={"error": [None, exc.message_en]},
+            )
+    raise last or InvalidInput(
+        "signing.provider_unknown",
+        "未配置签署服务提供方。",
+        "No signing provider configured.",
+        "provider",
+    )

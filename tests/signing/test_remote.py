@@ -1,0 +1,169 @@
+"""The remote provider path against the stand-in vendor in its own process: asynchronous
+completion by signed webhooks, duplicates and stale events, forged webhooks, failover."""
+
+import hashlib
+import io
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+import typst
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from accord.core.models import AuditEntry
+from accord.signing.models import ProcessedWebhook, RemoteSigningRequest
+from accord.signing.remote import ProviderUnavailable, get_provider, prepare_with_failover
+from accord.signing.remote_server import sign_header
+
+SECRET = "vendor-shared-secret"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def vendor_url():
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "accord",
+            "signing-provider",
+            "--port",
+            str(port),
+            "--secret",
+            SECRET,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(150):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _control(url: str, **flags) -> None:
+    req = urllib.request.Request(f"{url}/_control", data=json.dumps(flags).encode(), method="POST")
+    urllib.request.urlopen(req, timeout=5).read()
+
+
+@pytest.fixture
+def vendor(vendor_url, live_server, settings):
+    settings.ACCORD_SIGNING_BASE_URL = live_server.url
+    settings.ACCORD_SIGNING_REMOTE = {
+        "vendor": {"url": vendor_url, "secret": SECRET},
+        "dead": {"url": f"http://127.0.0.1:{_free_port()}", "secret": SECRET},
+    }
+    _control(vendor_url, down=False, duplicate_webhooks=False, stale_webhook=False)
+    return vendor_url
+
+
+def _complete(vendor_url: str, request_id: str) -> None:
+    req = urllib.request.Request(
+        f"{vendor_url}/v1/requests/{request_id}/complete", data=b"", method="POST"
+    )
+    urllib.request.urlopen(req, timeout=30).read()
+
+
+def _wait_signed(request_id: str) -> RemoteSigningRequest:
+    for _ in range(100):
+        req = RemoteSigningRequest.objects.get(request_id=request_id)
+        if req.status == "signed":
+            return req
+        time.sleep(0.1)
+    raise AssertionError("no signed webhook arrived")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_remote_signing_completes_by_webhook_and_the_result_is_checked(vendor, make_person):
+    document = typst.compile("= 劳动合同".encode())
+    provider = get_provider("vendor")
+    prepared = provider.prepare(document, person=make_person(), document_name="合同")
+    assert prepared.status == "pending"
+    _complete(vendor, prepared.request_id)
+    req = _wait_signed(prepared.request_id)
+    signed = provider.fetch_result(prepared.request_id)
+    assert hashlib.sha256(signed).hexdigest() == req.result_sha256
+    reader = PdfFileReader(io.BytesIO(signed))
+    assert [s.field_name for s in reader.embedded_signatures] == ["VendorSignature"]
+    assert provider.status(prepared.request_id).status == "used"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_duplicate_and_out_of_order_webhooks_change_nothing(vendor, make_person):
+    _control(vendor, duplicate_webhooks=True, stale_webhook=True)
+    provider = get_provider("vendor")
+    prepared = provider.prepare(typst.compile(b"= Contract"), person=make_person())
+    _complete(vendor, prepared.request_id)
+    _wait_signed(prepared.request_id)
+    time.sleep(1.5)  # the duplicate and the stale "pending" event arrive after "signed"
+    req = RemoteSigningRequest.objects.get(request_id=prepared.request_id)
+    assert (req.status, req.sequence) == ("signed", 2)
+    assert (
+        ProcessedWebhook.objects.filter(provider="vendor").count() == 2
+    )  # signed once + the stale one
+    assert (
+        AuditEntry.objects.filter(
+            action="signing.remote.event", object_id=str(req.public_id)
+        ).count()
+        == 1
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forged_and_replayed_webhooks_are_refused(vendor, client, make_person):
+    provider = get_provider("vendor")
+    prepared = provider.prepare(typst.compile(b"= Contract"), person=make_person())
+    body = json.dumps(
+        {"event_id": "e1", "request_id": prepared.request_id, "status": "failed", "sequence": 5}
+    ).encode()
+    forged = client.post(
+        "/signing/webhooks/vendor",
+        body,
+        content_type="application/json",
+        headers={"X-Vendor-Signature": sign_header(b"wrong", body)},
+    )
+    assert forged.status_code == 401 and forged.json()["code"] == "signing.webhook_bad_signature"
+    old = client.post(
+        "/signing/webhooks/vendor",
+        body,
+        content_type="application/json",
+        headers={
+            "X-Vendor-Signature": sign_header(SECRET.encode(), body, at=int(time.time()) - 3600)
+        },
+    )
+    assert old.status_code == 401 and old.json()["code"] == "signing.webhook_stale"
+    assert RemoteSigningRequest.objects.get(request_id=prepared.request_id).status == "pending"
+    assert (
+        client.post("/signing/webhooks/nobody", body, content_type="application/json").status_code
+        == 404
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_provider_that_is_down_hands_over_to_the_next(vendor, make_person):
+    person = make_person()
+    with pytest.raises(ProviderUnavailable):
+        get_provider("dead").prepare(typst.compile(b"= A"), person=person)
+    prepared = prepare_with_failover(typst.compile(b"= B"), person=person, order=["dead", "vendor"])
+    assert prepared.provider == "vendor"
+    assert (
+        AuditEntry.objects.filter(action="signing.provider_failover", object_id="dead").count() == 1
+    )
+    _control(vendor, down=True)
+    with pytest.raises(ProviderUnavailable):
+        prepare_with_failover(typst.compile(b"= C"), person=person, order=["dead", "vendor"])
