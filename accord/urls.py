@@ -4,9 +4,11 @@ from accord.contracts.api import router as contracts_router
 from accord.core.api import api
 from accord.identity.api import router as identity_router
 from accord.signing import views as signing_views
+from accord.signing.api import router as signing_router
 
 api.add_router("", identity_router)
 api.add_router("", contracts_router)
+api.add_router("", signing_router)
 
 urlpatterns = [
     path("api/v1/", api.urls),

@@ -57,6 +57,10 @@ OBJECT_URLS = [
     ),
     ObjectUrl("post", "/api/v1/template-versions/{version}/publish", {}),
     ObjectUrl("get", "/api/v1/template-versions/{version}/preview.pdf"),
+    ObjectUrl("get", "/api/v1/enterprises/{enterprise}/signing-providers"),
+    ObjectUrl(
+        "put", "/api/v1/enterprises/{enterprise}/signing-providers", {"providers": ["builtin"]}
+    ),
     ObjectUrl("get", "/api/v1/enterprises/{enterprise}/tokens"),
     ObjectUrl("post", "/api/v1/enterprises/{enterprise}/tokens", {"name": "x"}, owner_status=201),
     ObjectUrl("delete", "/api/v1/enterprises/{enterprise}/tokens/{token}", owner_status=None),

@@ -195,3 +195,12 @@ class ProcessedWebhook(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["provider", "event_id"], name="signing_webhook_once")
         ]
+
+
+class EnterpriseSigningPolicy(AccordModel):
+    """Which signing providers an enterprise uses, in order: the first that is up signs."""
+
+    enterprise = models.OneToOneField(
+        "identity.Enterprise", on_delete=models.CASCADE, related_name="signing_policy"
+    )
+    provider_order = models.JSONField(default=list)

@@ -261,3 +261,44 @@ def prepare_with_failover(
         "No signing provider configured.",
         "provider",
     )
+
+
+def available_providers() -> list[str]:
+    from accord.signing.providers import PROVIDERS
+
+    return [*PROVIDERS, *remote_providers()]
+
+
+def provider_order(enterprise) -> list[str]:
+    """The enterprise's chosen providers, in order; the built-in one when it chose none."""
+    from accord.signing.models import EnterpriseSigningPolicy
+
+    policy = EnterpriseSigningPolicy.objects.filter(enterprise=enterprise).first()
+    return list(policy.provider_order) if policy and policy.provider_order else ["builtin"]
+
+
+@transaction.atomic
+def set_provider_order(enterprise, order: list[str]) -> list[str]:
+    from accord.signing.models import EnterpriseSigningPolicy
+
+    known = available_providers()
+    if not order or len(order) != len(set(order)) or any(name not in known for name in order):
+        raise InvalidInput(
+            "signing.provider_order_invalid",
+            f"签署服务提供方须从 {', '.join(known)} 中选择，不可重复。",
+            f"Choose signing providers from {', '.join(known)}, each once.",
+            "providers",
+        )
+    policy, _ = EnterpriseSigningPolicy.objects.select_for_update().get_or_create(
+        enterprise=enterprise
+    )
+    before = list(policy.provider_order)
+    policy.provider_order = order
+    policy.save(update_fields=["provider_order", "updated_at"])
+    audit.record(
+        "signing.provider_order.set",
+        policy,
+        enterprise_id=enterprise.pk,
+        changes={"provider_order": [before, order]},
+    )
+    return order

@@ -167,3 +167,21 @@ def test_a_provider_that_is_down_hands_over_to_the_next(vendor, make_person):
     _control(vendor, down=True)
     with pytest.raises(ProviderUnavailable):
         prepare_with_failover(typst.compile(b"= C"), person=person, order=["dead", "vendor"])
+
+
+@pytest.mark.django_db
+def test_enterprise_chooses_its_providers_in_order(client, make_enterprise, make_user, settings):
+    from accord.signing.remote import provider_order
+    from tests.conftest import login
+
+    settings.ACCORD_SIGNING_REMOTE = {"vendor": {"url": "http://127.0.0.1:9", "secret": SECRET}}
+    enterprise = make_enterprise()
+    login(client, make_user("hr", enterprise=enterprise, totp=False))
+    url = f"/api/v1/enterprises/{enterprise.public_id}/signing-providers"
+    assert client.get(url).json() == {"providers": ["builtin"], "available": ["builtin", "vendor"]}
+    r = client.put(url, {"providers": ["vendor", "builtin"]}, content_type="application/json")
+    assert r.status_code == 200 and provider_order(enterprise) == ["vendor", "builtin"]
+    for bad in (["nobody"], [], ["builtin", "builtin"]):
+        r = client.put(url, {"providers": bad}, content_type="application/json")
+        assert r.status_code == 422 and r.json()["code"] == "signing.provider_order_invalid"
+    assert AuditEntry.objects.filter(action="signing.provider_order.set").count() == 1

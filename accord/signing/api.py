@@ -1,0 +1,44 @@
+"""Signing API: an enterprise's choice of signing providers."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from accord.core.api import principal
+from accord.core.errors import PermissionDenied
+from accord.core.scoping import get_scoped
+from accord.identity.models import Enterprise, Role
+from accord.signing import remote
+
+router = Router(tags=["signing"])
+
+
+class ProvidersOut(Schema):
+    providers: list[str]
+    available: list[str]
+
+
+class ProvidersIn(Schema):
+    providers: list[str]
+
+
+@router.get("/enterprises/{enterprise_id}/signing-providers", response=ProvidersOut)
+def get_providers(request: HttpRequest, enterprise_id: str):
+    enterprise = get_scoped(Enterprise, principal(request), enterprise_id)
+    return {
+        "providers": remote.provider_order(enterprise),
+        "available": remote.available_providers(),
+    }
+
+
+@router.put("/enterprises/{enterprise_id}/signing-providers", response=ProvidersOut)
+def set_providers(request: HttpRequest, enterprise_id: str, payload: ProvidersIn):
+    who = principal(request)
+    enterprise = get_scoped(Enterprise, who, enterprise_id)
+    if not (enterprise.pk in who.enterprise_ids or who.has_role(Role.ADMIN, Role.BUREAU_OFFICER)):
+        raise PermissionDenied(
+            "auth.forbidden", "您的角色无权执行此操作。", "Your role may not do this."
+        )
+    order = remote.set_provider_order(enterprise, payload.providers)
+    return {"providers": order, "available": remote.available_providers()}
