@@ -307,40 +307,30 @@ def ensure_platform() -> None:
         )
 
 
-def root() -> Certificate:
-    cert = current(Kind.ROOT)
+def _platform(kind: str) -> Certificate:
+    """The current platform certificate of ``kind``, creating the hierarchy on first use."""
+    cert = current(kind)
     if cert is None:
         ensure_platform()
-        cert = current(Kind.ROOT)
+        cert = current(kind)
     assert cert is not None
     return cert
+
+
+def root() -> Certificate:
+    return _platform(Kind.ROOT)
 
 
 def issuing_ca() -> Certificate:
-    cert = current(Kind.ISSUING)
-    if cert is None:
-        ensure_platform()
-        cert = current(Kind.ISSUING)
-    assert cert is not None
-    return cert
+    return _platform(Kind.ISSUING)
 
 
 def tsa_certificate() -> Certificate:
-    cert = current(Kind.TSA)
-    if cert is None:
-        ensure_platform()
-        cert = current(Kind.TSA)
-    assert cert is not None
-    return cert
+    return _platform(Kind.TSA)
 
 
 def bureau_seal() -> Certificate:
-    cert = current(Kind.BUREAU_SEAL)
-    if cert is None:
-        ensure_platform()
-        cert = current(Kind.BUREAU_SEAL)
-    assert cert is not None
-    return cert
+    return _platform(Kind.BUREAU_SEAL)
 
 
 @transaction.atomic

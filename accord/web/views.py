@@ -86,11 +86,26 @@ def login_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def login_otp_view(request: HttpRequest) -> HttpResponse:
+def _pending_totp_user(request: HttpRequest, max_age: int) -> User | None:
+    """The user who passed the password step and still owes a one-time code, if recent."""
     pending = request.session.get(PENDING_TOTP)
-    if not pending or time.time() - pending["at"] > 300:
+    if not pending or time.time() - pending["at"] > max_age:
+        return None
+    return User.objects.filter(pk=pending["user"], is_active=True).first()
+
+
+def _finish_totp_login(request: HttpRequest, user: User, device, method: str) -> HttpResponse:
+    request.session.pop(PENDING_TOTP, None)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    otp_login(request, device)
+    auth_services.record_login(user, method)
+    return redirect(_next_url(request))
+
+
+def login_otp_view(request: HttpRequest) -> HttpResponse:
+    user = _pending_totp_user(request, max_age=300)
+    if user is None:
         return redirect("web:login")
-    user = User.objects.get(pk=pending["user"])
     error = None
     if request.method == "POST":
         try:
@@ -98,11 +113,7 @@ def login_otp_view(request: HttpRequest) -> HttpResponse:
         except AccordError as exc:
             error = exc
         else:
-            request.session.pop(PENDING_TOTP, None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            otp_login(request, device)
-            auth_services.record_login(user, "password+totp")
-            return redirect(_next_url(request))
+            return _finish_totp_login(request, user, device, "password+totp")
     return render(
         request,
         "web/login_otp.html",
@@ -113,10 +124,9 @@ def login_otp_view(request: HttpRequest) -> HttpResponse:
 
 def login_enrol_view(request: HttpRequest) -> HttpResponse:
     """First login of a role that needs TOTP: scan the QR code, prove it with a code."""
-    pending = request.session.get(PENDING_TOTP)
-    if not pending or time.time() - pending["at"] > 600:
+    user = _pending_totp_user(request, max_age=600)
+    if user is None:
         return redirect("web:login")
-    user = User.objects.get(pk=pending["user"])
     if auth_services.totp_device(user):
         return redirect("web:login_otp")
     device = auth_services.enrolment_device(user)
@@ -127,11 +137,7 @@ def login_enrol_view(request: HttpRequest) -> HttpResponse:
         except AccordError as exc:
             error = exc
         else:
-            request.session.pop(PENDING_TOTP, None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            otp_login(request, device)
-            auth_services.record_login(user, "password+totp-enrolment")
-            return redirect(_next_url(request))
+            return _finish_totp_login(request, user, device, "password+totp-enrolment")
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(
         request,
