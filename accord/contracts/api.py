@@ -6,9 +6,10 @@ import datetime as dt
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema, Status
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
 
-from accord.contracts import templates
+from accord.contracts import batch, templates
 from accord.contracts.checkup import check_up
 from accord.contracts.models import ContractTemplate, TemplateVersion
 from accord.contracts.scoping import can_edit
@@ -194,3 +195,62 @@ def preview_version(request: HttpRequest, version_id: str):
     response = HttpResponse(templates.preview(version), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="template-{version.public_id}.pdf"'
     return response
+
+
+class BatchProblemOut(Schema):
+    row: int | None
+    column: str | None
+    code: str
+    article: str | None
+    message_zh: str
+    message_en: str
+
+
+class BatchCheckOut(Schema):
+    total: int
+    valid_rows: int
+    bad_rows: list[int]
+    problems: list[BatchProblemOut]
+    warnings: list[BatchProblemOut]
+
+
+def _problem_out(p) -> dict:
+    return {
+        "row": p.row,
+        "column": p.column,
+        "code": p.code,
+        "article": p.article,
+        "message_zh": p.message_zh,
+        "message_en": p.message_en,
+    }
+
+
+@router.get("/contract-batches/template.xlsx")
+def batch_template(request: HttpRequest):
+    response = HttpResponse(
+        batch.template_xlsx(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="contract-batch-template.xlsx"'
+    return response
+
+
+@router.post("/enterprises/{enterprise_id}/contract-batches/check", response=BatchCheckOut)
+def check_batch(request: HttpRequest, enterprise_id: str, file: UploadedFile = File(...)):
+    """Validate a batch spreadsheet: every problem by row, column and article; nothing is sent."""
+    who = principal(request)
+    enterprise = get_scoped(Enterprise, who, enterprise_id)
+    if enterprise.pk not in who.enterprise_ids and not who.has_role(
+        Role.ADMIN, Role.BUREAU_OFFICER
+    ):
+        raise PermissionDenied(
+            "auth.forbidden", "您的角色无权执行此操作。", "Your role may not do this."
+        )
+    result = batch.check_file(file.read(batch.MAX_BYTES + 1))
+    return {
+        "total": result.total,
+        "valid_rows": len(result.rows),
+        "bad_rows": sorted(result.bad_rows),
+        "problems": [_problem_out(p) for p in result.problems],
+        "warnings": [_problem_out(p) for p in result.warnings],
+    }
