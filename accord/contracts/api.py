@@ -19,6 +19,7 @@ from accord.core.errors import InvalidInput, PermissionDenied
 from accord.core.middleware import client_ip, json_body
 from accord.core.scoping import get_scoped, scoped
 from accord.identity.models import Enterprise, Role
+from accord.identity.scoping import managed_enterprise
 
 router = Router(tags=["contracts"])
 
@@ -238,14 +239,7 @@ def batch_template(request: HttpRequest):
 @router.post("/enterprises/{enterprise_id}/contract-batches/check", response=BatchCheckOut)
 def check_batch(request: HttpRequest, enterprise_id: str, file: UploadedFile = File(...)):
     """Validate a batch spreadsheet: every problem by row, column and article; nothing is sent."""
-    who = principal(request)
-    enterprise = get_scoped(Enterprise, who, enterprise_id)
-    if enterprise.pk not in who.enterprise_ids and not who.has_role(
-        Role.ADMIN, Role.BUREAU_OFFICER
-    ):
-        raise PermissionDenied(
-            "auth.forbidden", "您的角色无权执行此操作。", "Your role may not do this."
-        )
+    managed_enterprise(principal(request), enterprise_id)
     result = batch.check_file(file.read(batch.MAX_BYTES + 1))
     return {
         "total": result.total,

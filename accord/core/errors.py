@@ -91,6 +91,13 @@ class PermissionDenied(AccordError):
     status = 403
 
 
+def forbidden() -> PermissionDenied:
+    """The caller sees the object but its role may not do this to it."""
+    return PermissionDenied(
+        "auth.forbidden", "您的角色无权执行此操作。", "Your role may not do this."
+    )
+
+
 class AuthenticationRequired(AccordError):
     status = 401
 

@@ -10,7 +10,7 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from accord.core.api import SessionAuth, principal
-from accord.core.errors import InvalidInput, PermissionDenied
+from accord.core.errors import InvalidInput, forbidden
 from accord.core.models import AuditEntry
 from accord.core.pagination import paginate
 from accord.core.scoping import get_scoped, scoped
@@ -18,21 +18,15 @@ from accord.identity import auth as auth_services
 from accord.identity import employment, services
 from accord.identity.filters import EnterpriseFilter, PersonFilter
 from accord.identity.models import ApiToken, Employment, Enterprise, Person, Role
-from accord.identity.scoping import can_see_personal_data
+from accord.identity.scoping import can_see_personal_data, managed_enterprise
 
 router = Router(tags=["identity"])
-
-
-def _forbidden() -> PermissionDenied:
-    return PermissionDenied(
-        "auth.forbidden", "您的角色无权执行此操作。", "Your role may not do this."
-    )
 
 
 def require_role(request: HttpRequest, *roles: str):
     who = principal(request)
     if not who.has_role(*roles):
-        raise _forbidden()
+        raise forbidden()
     return who
 
 
@@ -268,7 +262,7 @@ def update_enterprise(request: HttpRequest, enterprise_id: str, payload: Enterpr
             enterprise.pk in who.enterprise_ids
             and set(changes) <= {"address", "legal_representative"}
         ):
-            raise _forbidden()
+            raise forbidden()
     return EnterpriseOut.from_model(services.update_enterprise(enterprise, changes))
 
 
@@ -289,7 +283,7 @@ def get_personal_data(request: HttpRequest, person_id: str):
     who = principal(request)
     person = get_scoped(Person, who, person_id)
     if not can_see_personal_data(who, person):
-        raise _forbidden()
+        raise forbidden()
     return services.reveal_personal_data(person).__dict__
 
 
@@ -304,7 +298,7 @@ def verify_person(request: HttpRequest, person_id: str):
     who = principal(request)
     person = get_scoped(Person, who, person_id)
     if not (who.has_role(Role.ADMIN, Role.BUREAU_OFFICER, Role.HR) or who.person_id == person.pk):
-        raise _forbidden()
+        raise forbidden()
     v = services.verify_person(person)
     person.refresh_from_db()
     return {
@@ -348,7 +342,7 @@ def _hr_enterprise(request: HttpRequest, enterprise_id: str) -> Enterprise:
     if enterprise.pk not in getattr(who, "enterprise_ids", set()) or not hasattr(
         who, "memberships"
     ):
-        raise _forbidden()
+        raise forbidden()
     return enterprise
 
 
@@ -448,11 +442,7 @@ class EmploymentEnd(Schema):
 
 def _employer(request: HttpRequest, enterprise_id: str) -> Enterprise:
     """An enterprise the caller may register employees for: its HR, or the bureau."""
-    who = principal(request)
-    enterprise = get_scoped(Enterprise, who, enterprise_id)
-    if not (enterprise.pk in who.enterprise_ids or who.has_role(Role.ADMIN, Role.BUREAU_OFFICER)):
-        raise _forbidden()
-    return enterprise
+    return managed_enterprise(principal(request), enterprise_id)
 
 
 @router.get("/enterprises/{enterprise_id}/employees", response=EmploymentList)

@@ -66,3 +66,19 @@ def can_see_personal_data(user, person: Person) -> bool:
     if getattr(user, "person_id", None) == person.pk:
         return True
     return user.has_role(*PERSONAL_DATA_ROLES)
+
+
+def manages_enterprise(user, enterprise: Enterprise) -> bool:
+    """HR of the enterprise, or the bureau: who may change its employees, settings and batches."""
+    return enterprise.pk in user.enterprise_ids or user.has_role(Role.ADMIN, Role.BUREAU_OFFICER)
+
+
+def managed_enterprise(user, public_id) -> Enterprise:
+    """The enterprise, if the user may see it (else 404) and manage it (else 403)."""
+    from accord.core.errors import forbidden
+    from accord.core.scoping import get_scoped
+
+    enterprise = get_scoped(Enterprise, user, public_id)
+    if not manages_enterprise(user, enterprise):
+        raise forbidden()
+    return enterprise

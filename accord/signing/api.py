@@ -6,9 +6,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from accord.core.api import principal
-from accord.core.errors import PermissionDenied
 from accord.core.scoping import get_scoped
-from accord.identity.models import Enterprise, Role
+from accord.identity.models import Enterprise
+from accord.identity.scoping import managed_enterprise
 from accord.signing import remote
 
 router = Router(tags=["signing"])
@@ -34,11 +34,6 @@ def get_providers(request: HttpRequest, enterprise_id: str):
 
 @router.put("/enterprises/{enterprise_id}/signing-providers", response=ProvidersOut)
 def set_providers(request: HttpRequest, enterprise_id: str, payload: ProvidersIn):
-    who = principal(request)
-    enterprise = get_scoped(Enterprise, who, enterprise_id)
-    if not (enterprise.pk in who.enterprise_ids or who.has_role(Role.ADMIN, Role.BUREAU_OFFICER)):
-        raise PermissionDenied(
-            "auth.forbidden", "您的角色无权执行此操作。", "Your role may not do this."
-        )
+    enterprise = managed_enterprise(principal(request), enterprise_id)
     order = remote.set_provider_order(enterprise, payload.providers)
     return {"providers": order, "available": remote.available_providers()}

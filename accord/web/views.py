@@ -31,7 +31,7 @@ from accord.identity import accounts, employment, services
 from accord.identity import auth as auth_services
 from accord.identity.filters import EnterpriseFilter, PersonFilter
 from accord.identity.models import ApiToken, Employment, Enterprise, Person, Role, Street, User
-from accord.identity.scoping import can_see_personal_data
+from accord.identity.scoping import can_see_personal_data, manages_enterprise
 
 PENDING_TOTP = "accord_pending_totp"
 
@@ -296,8 +296,7 @@ def enterprise_detail_page(
             "employees": employees,
             "history": history,
             "is_hr": enterprise.pk in request.user.enterprise_ids,
-            "can_register": enterprise.pk in request.user.enterprise_ids
-            or request.user.has_role(Role.ADMIN, Role.BUREAU_OFFICER),
+            "can_register": manages_enterprise(request.user, enterprise),
             "error": error,
             "form": form or {},
             "today": timezone.localdate(),
@@ -526,10 +525,7 @@ def registry_import(request: HttpRequest) -> HttpResponse:
 @require_POST
 def enterprise_register_employee(request: HttpRequest, public_id) -> HttpResponse:
     enterprise = get_scoped(Enterprise, request.user, public_id)
-    if not (
-        enterprise.pk in request.user.enterprise_ids
-        or request.user.has_role(Role.ADMIN, Role.BUREAU_OFFICER)
-    ):
+    if not manages_enterprise(request.user, enterprise):
         raise NotFound()
     fields = ("name", "id_type", "id_number", "phone", "position", "start_date")
     data = {f: request.POST.get(f, "").strip() for f in fields}
@@ -537,7 +533,7 @@ def enterprise_register_employee(request: HttpRequest, public_id) -> HttpRespons
         employment.register_employee(enterprise, **data)
     except AccordError as exc:
         return enterprise_detail_page(request, enterprise, error=exc, form=data)
-    messages.success(request, f"已登记员工 {data['name']}。Employee registered.")
+    messages.success(request, _("已登记员工 %(name)s。") % {"name": data["name"]})
     return redirect("web:enterprise_detail", public_id=enterprise.public_id)
 
 
@@ -546,10 +542,7 @@ def enterprise_register_employee(request: HttpRequest, public_id) -> HttpRespons
 def employment_end(request: HttpRequest, public_id) -> HttpResponse:
     record = get_scoped(Employment, request.user, public_id)
     enterprise = record.enterprise
-    if not (
-        enterprise.pk in request.user.enterprise_ids
-        or request.user.has_role(Role.ADMIN, Role.BUREAU_OFFICER)
-    ):
+    if not manages_enterprise(request.user, enterprise):
         raise NotFound()
     try:
         employment.end_employment(
