@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "accord.ledger",
     "accord.signing",
     "accord.contracts",
+    "accord.seals",
+    "accord.envelopes",
+    "accord.integrations",
     "accord.web",
 ]
 

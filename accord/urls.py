@@ -2,13 +2,23 @@ from django.urls import include, path
 
 from accord.contracts.api import router as contracts_router
 from accord.core.api import api
+from accord.envelopes.api import router as envelopes_router
+from accord.envelopes.api_batches import router as batches_router
+from accord.envelopes.api_workspace import router as workspace_router
 from accord.identity.api import router as identity_router
+from accord.integrations.api import router as integrations_router
+from accord.seals.api import router as seals_router
 from accord.signing import views as signing_views
 from accord.signing.api import router as signing_router
 
 api.add_router("", identity_router)
 api.add_router("", contracts_router)
 api.add_router("", signing_router)
+api.add_router("", envelopes_router)
+api.add_router("", batches_router)
+api.add_router("", workspace_router)
+api.add_router("", seals_router)
+api.add_router("", integrations_router)
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -17,6 +27,9 @@ urlpatterns = [
     path("signing/", include("accord.signing.urls")),
     path("tsa", signing_views.tsa, name="tsa"),
     path("verify", signing_views.verify_page, name="verify"),
+    path("", include("accord.envelopes.urls")),
+    path("", include("accord.seals.urls")),
+    path("", include("accord.integrations.urls")),
     path("", include("accord.web.urls")),
 ]
 handler404 = "accord.web.views.not_found"

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class EnvelopesConfig(AppConfig):
+    name = "accord.envelopes"
+    label = "envelopes"
+    verbose_name = "福易签 envelopes"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accord.envelopes import scoping  # noqa: F401  (registers the scoping functions)
+        from accord.envelopes.tasks import register
+
+        register()

@@ -1,0 +1,227 @@
+"""From a published template and structured fields to a rendered, legally checked document.
+
+Structured fields are the check-up's (合同体检) names — ``term_type``, ``start_date``,
+``end_date``, ``probation_end_date``, ``monthly_wage``, ``probation_wage``, ``hourly_wage`` … —
+plus the job, place, hours and the lifecycle documents' own fields. A labour contract is checked
+by the same rules as the public check-up (LCL Art. 19, 20, 23–24, 68–72) before it can be
+created: an unlawful draft is refused with every problem and its article.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from accord.contracts import checkup, rules
+from accord.contracts.models import LABOUR_CONTRACT_KINDS, TemplateVersion
+from accord.contracts.render import render_pdf
+from accord.core.errors import InvalidInput, Problem
+from accord.envelopes import services
+from accord.envelopes.models import Envelope
+from accord.identity.models import Employment, Enterprise, Person
+
+TERM_LABELS = {
+    "fixed": "固定期限",
+    "open_ended": "无固定期限",
+    "task": "以完成一定工作任务为期限",
+    "part_time": "非全日制用工",
+}
+HOURS_LABELS = {
+    "standard": "标准工时制",
+    "comprehensive": "综合计算工时工作制",
+    "flexible": "不定时工作制",
+}
+TEXT_FIELDS = {
+    # field -> placeholder
+    "job_title": "job.title",
+    "place": "job.place",
+    "hours_description": "hours.description",
+    "pay_day": "pay.day",
+    "social_insurance": "social_insurance.description",
+    "protection": "protection.description",
+    "worker_address": "worker.address",
+    "change_description": "change.description",
+    "leave_reason": "leave.reason",
+}
+DATE_FIELDS = {
+    "change_effective_date": "change.effective_date",
+    "leave_date": "leave.date",
+    "confirm_date": "confirm.date",
+    "renewal_end_date": "renewal.end_date",
+}
+MAX_TEXT = 2000
+
+
+def _yuan(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:,.2f} 元"
+
+
+def _had_probation(enterprise: Enterprise, person: Person) -> bool:
+    """LCL Art. 19: the same employer may agree a probation with the same worker only once."""
+    for values in Envelope.objects.filter(
+        enterprise=enterprise,
+        person=person,
+        kind__in=LABOUR_CONTRACT_KINDS,
+        status=Envelope.Status.COMPLETED,
+    ).values_list("values", flat=True):
+        if values.get("probation.end_date"):
+            return True
+    return False
+
+
+def legal_problems(
+    kind: str, fields: dict[str, Any], *, enterprise: Enterprise, person: Person
+) -> tuple[rules.ContractDraft | None, list[Problem]]:
+    """The labour-law findings that stop a labour contract draft (errors, not warnings)."""
+    if kind not in LABOUR_CONTRACT_KINDS:
+        return None, []
+    data = dict(fields)
+    data.setdefault("had_probation_with_employer", _had_probation(enterprise, person))
+    draft = checkup.parse_draft(data)  # malformed fields raise InvalidInput, every one listed
+    today = timezone.localdate()
+    minimum = checkup.minimum_wage_on(max(draft.start_date, today))
+    problems = [
+        Problem(f.code, f.message_zh, f.message_en, f.field, article=f.article)
+        for f in rules.check(draft, minimum, today=today)
+        if f.severity == "error"
+    ]
+    return draft, problems
+
+
+def values_for(
+    *,
+    enterprise: Enterprise,
+    person: Person,
+    fields: dict[str, Any],
+    draft: rules.ContractDraft | None,
+    number: str,
+) -> dict[str, str]:
+    values: dict[str, str] = {
+        "employer.name": enterprise.name,
+        "employer.uscc": enterprise.uscc,
+        "employer.address": enterprise.address,
+        "employer.legal_representative": enterprise.legal_representative,
+        "worker.name": person.name,
+        "worker.id_number": person.id_number,
+        "worker.phone": person.phone,
+        "document.number": number,
+        "document.date": f"{timezone.localdate():%Y年%m月%d日}",
+    }
+    for field, placeholder in TEXT_FIELDS.items():
+        text = str(fields.get(field) or "").strip()
+        if len(text) > MAX_TEXT:
+            raise InvalidInput(
+                "core.too_long",
+                f"内容过长（不超过 {MAX_TEXT} 字）。",
+                f"Too long (at most {MAX_TEXT} characters).",
+                field,
+            )
+        if text:
+            values[placeholder] = text
+    for field, placeholder in DATE_FIELDS.items():
+        raw = fields.get(field)
+        if raw:
+            try:
+                day = dt.date.fromisoformat(str(raw))
+            except ValueError as exc:
+                raise InvalidInput(
+                    "core.invalid_date", "日期格式应为 YYYY-MM-DD。", "Dates are written YYYY-MM-DD.", field
+                ) from exc
+            values[placeholder] = day.isoformat()
+    hours = str(fields.get("hours_system") or "standard")
+    values["hours.system"] = HOURS_LABELS.get(hours, hours[:50])
+    if draft is not None:
+        values["term.type"] = TERM_LABELS[draft.term_type]
+        values["term.start_date"] = draft.start_date.isoformat()
+        if draft.end_date:
+            values["term.end_date"] = draft.end_date.isoformat()
+        term = TERM_LABELS[draft.term_type]
+        if draft.term_type == "fixed" and draft.end_date:
+            term += f"，自 {draft.start_date:%Y年%m月%d日} 起至 {draft.end_date:%Y年%m月%d日} 止"
+        else:
+            term += f"，自 {draft.start_date:%Y年%m月%d日} 起"
+        values["term"] = term
+        if draft.probation_end_date:
+            values["probation.end_date"] = draft.probation_end_date.isoformat()
+            values["probation"] = (
+                f"试用期自 {draft.start_date:%Y年%m月%d日} 起至 {draft.probation_end_date:%Y年%m月%d日} 止"
+            )
+            values["probation.wage"] = _yuan(draft.probation_wage)
+        else:
+            values["probation"] = "不约定试用期"
+        values["pay.monthly_wage"] = _yuan(draft.monthly_wage)
+        values["pay.hourly_wage"] = _yuan(draft.hourly_wage)
+        if draft.non_compete_months:
+            values["non_compete.months"] = str(draft.non_compete_months)
+    return values
+
+
+def create_from_template(
+    *,
+    enterprise: Enterprise,
+    person: Person,
+    version: TemplateVersion,
+    fields: dict[str, Any],
+    created_by=None,
+    parties: list[services.PartyInput] | None = None,
+    deadline: dt.datetime | None = None,
+    employment: Employment | None = None,
+    title: str = "",
+    idempotency_key: str = "",
+    batch=None,
+    send: bool = False,
+) -> Envelope:
+    """Check, render and create (and optionally send) an envelope from a published template."""
+    if version.status != TemplateVersion.Status.PUBLISHED:
+        raise InvalidInput(
+            "envelope.template_not_published",
+            "只能使用已发布的模板版本。",
+            "Only a published template version can be used.",
+            "template_version",
+        )
+    template = version.template
+    if template.enterprise_id not in (None, enterprise.pk):
+        raise InvalidInput(
+            "envelope.template_foreign",
+            "不能使用其他企业的模板。",
+            "This template belongs to another enterprise.",
+            "template_version",
+        )
+    if idempotency_key:
+        existing = Envelope.objects.filter(
+            enterprise=enterprise, idempotency_key=idempotency_key
+        ).first()
+        if existing is not None:
+            return existing
+    draft, problems = legal_problems(template.kind, fields, enterprise=enterprise, person=person)
+    if problems:
+        raise InvalidInput.from_problems(problems, code="contract.unlawful_draft")
+    number = services.new_number()
+    values = values_for(
+        enterprise=enterprise, person=person, fields=fields, draft=draft, number=number
+    )
+    pdf = render_pdf(
+        version.title, version.sections, values, number=number, footer=f"{template.name} v{version.number}"
+    )
+    stored = {k: v for k, v in values.items() if k not in ("worker.id_number", "worker.phone")}
+    envelope = services.create_envelope(
+        enterprise=enterprise,
+        person=person,
+        title=title or f"{version.title}（{person.name}）",
+        kind=template.kind,
+        documents=[services.DocumentInput(version.title, template.kind, pdf)],
+        created_by=created_by,
+        parties=parties,
+        deadline=deadline,
+        employment=employment,
+        template_version=version,
+        values=stored,
+        idempotency_key=idempotency_key,
+        batch=batch,
+        send=send,
+        number=number,
+    )
+    return envelope

@@ -1,0 +1,26 @@
+"""Periodic work of envelopes: expiry at the deadline and daily reminders."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def expire_and_remind() -> dict[str, int]:
+    from accord.envelopes import services
+
+    return {"expired": services.expire_due(), "reminded": services.remind_due()}
+
+
+def register() -> None:
+    from accord.core import events, schedule
+    from accord.envelopes import services
+
+    events.subscriber("envelope.party_ready", "envelopes.notify_party")(services.notify_party)
+    events.subscriber("envelope.completed", "envelopes.notify_completion")(
+        services.notify_completion
+    )
+
+    @schedule.every(300, "envelopes.expire_and_remind")
+    def due_check() -> None:
+        expire_and_remind.enqueue()
