@@ -64,6 +64,28 @@ OBJECT_URLS = [
     ObjectUrl("get", "/api/v1/enterprises/{enterprise}/tokens"),
     ObjectUrl("post", "/api/v1/enterprises/{enterprise}/tokens", {"name": "x"}, owner_status=201),
     ObjectUrl("delete", "/api/v1/enterprises/{enterprise}/tokens/{token}", owner_status=None),
+    ObjectUrl(
+        "post",
+        "/api/v1/enterprises/{enterprise}/envelopes",
+        {"template_version": "{offer_version}", "person": "{person}"},
+        owner_status=201,
+    ),
+    ObjectUrl("get", "/api/v1/envelopes/{envelope}"),
+    ObjectUrl("get", "/api/v1/envelopes/{envelope}/documents/1.pdf"),
+    ObjectUrl("post", "/api/v1/envelopes/{envelope}/send", {}),
+    ObjectUrl("post", "/api/v1/envelopes/{envelope}/seal", {"otp": "000000"}, owner_status=None),
+    ObjectUrl("post", "/api/v1/envelopes/{envelope}/withdraw", {"reason": "x"}),
+    ObjectUrl("post", "/api/v1/envelopes/{envelope}/void", {"reason": "x"}),
+    ObjectUrl("post", "/api/v1/envelopes/{envelope}/reject", {"reason": "x"}, owner_status=403),
+    ObjectUrl("post", "/api/v1/envelopes/{envelope}/consent", {}, owner_status=403),
+    ObjectUrl("post", "/api/v1/envelopes/{envelope}/signing-code", {}, owner_status=403),
+    ObjectUrl("post", "/api/v1/envelopes/{envelope}/sign", {"code": "123456"}, owner_status=403),
+    ObjectUrl(
+        "put",
+        "/api/v1/envelopes/{envelope}/signature-image",
+        {"png_base64": "iVBORw0KGgo="},
+        owner_status=403,
+    ),
 ]
 
 OUTSIDERS = ["hr_other", "worker_other", "street_other", "mediator"]
@@ -86,6 +108,13 @@ def world(db, make_enterprise, make_person, make_user, organisation):
         title="录用通知书",
         sections=[{"text": "{{worker.name}}：欢迎。"}],
     )
+    from accord.contracts.models import TemplateVersion
+    from accord.envelopes import drafting
+
+    offer = TemplateVersion.objects.get(template__code="offer", status="published")
+    envelope = drafting.create_from_template(
+        enterprise=mine, person=person, version=offer, fields={}, created_by=owner
+    )
     users = {
         "owner": owner,
         "hr_other": make_user("hr", enterprise=theirs, totp=False),
@@ -100,6 +129,8 @@ def world(db, make_enterprise, make_person, make_user, organisation):
         "employment": job.public_id,
         "template": version.template.public_id,
         "version": version.public_id,
+        "envelope": envelope.public_id,
+        "offer_version": offer.public_id,
     }
     return users, ids
 
@@ -110,7 +141,8 @@ def _call(client, url: ObjectUrl, ids):
     if url.body is not None and not url.template.startswith("/api/"):
         return method(path, {k: v.format(**ids) for k, v in url.body.items()})
     if url.body is not None:
-        return method(path, url.body, content_type="application/json")
+        body = {k: v.format(**ids) if isinstance(v, str) else v for k, v in url.body.items()}
+        return method(path, body, content_type="application/json")
     return method(path)
 
 

@@ -22,7 +22,7 @@ from accord.core.pagination import paginate
 from accord.core.scoping import get_scoped, scoped
 from accord.envelopes import drafting, services
 from accord.envelopes.models import Envelope, EnvelopeDocument, Party
-from accord.identity.models import Employment, Person, Role, User
+from accord.identity.models import Employment, Person, User
 from accord.identity.scoping import managed_enterprise
 from accord.signing import providers
 
@@ -211,7 +211,9 @@ def list_envelopes(
     }
 
 
-@router.post("/enterprises/{enterprise_id}/envelopes", response={201: EnvelopeOut, 200: EnvelopeOut})
+@router.post(
+    "/enterprises/{enterprise_id}/envelopes", response={201: EnvelopeOut, 200: EnvelopeOut}
+)
 def create_envelope(request: HttpRequest, enterprise_id: str, payload: EnvelopeIn):
     """Draft (or send, with ``send``) an envelope from a published template; an
     ``idempotency_key`` seen before returns the first envelope (200) and creates nothing."""
@@ -223,23 +225,29 @@ def create_envelope(request: HttpRequest, enterprise_id: str, payload: EnvelopeI
         ).first()
         if existing is not None:
             return Status(200, envelope_out(_get(request, existing.public_id), who))
-    version = TemplateVersion.objects.select_related("template").filter(
-        public_id=payload.template_version
-    ).first()
+    version = (
+        TemplateVersion.objects.select_related("template")
+        .filter(public_id=payload.template_version)
+        .first()
+    )
     if version is None or version.template.enterprise_id not in (None, enterprise.pk):
         raise NotFound("contracts.template_not_found", "template_version")
     employment = None
     if payload.employment:
-        employment = Employment.objects.filter(
-            public_id=payload.employment, enterprise=enterprise
-        ).select_related("person").first()
+        employment = (
+            Employment.objects.filter(public_id=payload.employment, enterprise=enterprise)
+            .select_related("person")
+            .first()
+        )
         if employment is None:
             raise NotFound("identity.employment_not_found", "employment")
         person = employment.person
     elif payload.person:
-        person = Person.objects.filter(
-            public_id=payload.person, employments__enterprise=enterprise
-        ).distinct().first()
+        person = (
+            Person.objects.filter(public_id=payload.person, employments__enterprise=enterprise)
+            .distinct()
+            .first()
+        )
         if person is None:
             raise NotFound("identity.person_not_found", "person")
     else:
@@ -400,4 +408,3 @@ def document_response(request: HttpRequest, envelope: Envelope, position: int) -
 @router.get("/envelopes/{envelope_id}/documents/{position}.pdf")
 def get_document(request: HttpRequest, envelope_id: str, position: int):
     return document_response(request, _get(request, envelope_id), position)
-

@@ -9,6 +9,9 @@ class EnvelopesConfig(AppConfig):
 
     def ready(self) -> None:
         from accord.envelopes import scoping  # noqa: F401  (registers the scoping functions)
+        from accord.envelopes.lookup import find_envelope_document
         from accord.envelopes.tasks import register
+        from accord.signing import lookup
 
         register()
+        lookup.register(find_envelope_document)

@@ -128,7 +128,10 @@ def values_for(
                 day = dt.date.fromisoformat(str(raw))
             except ValueError as exc:
                 raise InvalidInput(
-                    "core.invalid_date", "日期格式应为 YYYY-MM-DD。", "Dates are written YYYY-MM-DD.", field
+                    "core.invalid_date",
+                    "日期格式应为 YYYY-MM-DD。",
+                    "Dates are written YYYY-MM-DD.",
+                    field,
                 ) from exc
             values[placeholder] = day.isoformat()
     hours = str(fields.get("hours_system") or "standard")
@@ -204,7 +207,11 @@ def create_from_template(
         enterprise=enterprise, person=person, fields=fields, draft=draft, number=number
     )
     pdf = render_pdf(
-        version.title, version.sections, values, number=number, footer=f"{template.name} v{version.number}"
+        version.title,
+        version.sections,
+        values,
+        number=number,
+        footer=f"{template.name} v{version.number}",
     )
     stored = {k: v for k, v in values.items() if k not in ("worker.id_number", "worker.phone")}
     envelope = services.create_envelope(

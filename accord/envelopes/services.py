@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accord.contracts.models import LABOUR_CONTRACT_KINDS, DocumentKind, TemplateVersion
+from accord.contracts.models import DocumentKind, TemplateVersion
 from accord.core import audit
 from accord.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from accord.core.events import publish
@@ -39,7 +39,7 @@ from accord.envelopes.models import Envelope, EnvelopeDocument, Party, PartySign
 from accord.identity.models import Employment, Enterprise, Person, Role
 from accord.signing import providers
 from accord.signing import services as signing
-from accord.signing.pdf import open_pdf, sha256
+from accord.signing.pdf import open_pdf
 
 ART_10 = "《劳动合同法》第十条 / LCL Art. 10"
 ART_16 = "《劳动合同法》第十六条 / LCL Art. 16"
@@ -468,9 +468,11 @@ def _apply_lifecycle(envelope: Envelope) -> None:
 
 def set_retention(enterprise: Enterprise, person: Person, end_date: dt.date) -> int:
     """Keep every signed document of this relationship until two years after it ended (Art. 50)."""
-    until = end_date.replace(year=end_date.year + RETENTION_YEARS) if not (
-        end_date.month == 2 and end_date.day == 29
-    ) else dt.date(end_date.year + RETENTION_YEARS, 3, 1)
+    until = (
+        end_date.replace(year=end_date.year + RETENTION_YEARS)
+        if not (end_date.month == 2 and end_date.day == 29)
+        else dt.date(end_date.year + RETENTION_YEARS, 3, 1)
+    )
     return (
         Envelope.objects.filter(enterprise=enterprise, person=person)
         .filter(Q(retain_until__isnull=True) | Q(retain_until__lt=until))
@@ -982,7 +984,12 @@ def expire_due(now: dt.datetime | None = None) -> int:
         with transaction.atomic():
             envelope = _locked(Envelope(pk=pk))
             if envelope.status == Envelope.Status.SENT and envelope.deadline <= now:
-                _end(envelope, Envelope.Status.EXPIRED, "签署期限届满 / deadline passed", "envelope.expired")
+                _end(
+                    envelope,
+                    Envelope.Status.EXPIRED,
+                    "签署期限届满 / deadline passed",
+                    "envelope.expired",
+                )
                 count += 1
     return count
 

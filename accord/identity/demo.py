@@ -85,6 +85,12 @@ ACCOUNTS = [
     Account("auditor", Role.AUDITOR),
     Account("street", Role.STREET_OFFICER, street="futian", note="福田街道"),
     Account("hr", Role.HR, enterprise=demo_gen.HR_ENTERPRISE[0], note=demo_gen.HR_ENTERPRISE[0]),
+    Account(
+        "sealmgr",
+        Role.HR,
+        enterprise=demo_gen.HR_ENTERPRISE[0],
+        note="印章管理员 seal manager",
+    ),
     Account("hr2", Role.HR, enterprise=demo_gen.HR2_ENTERPRISE[0], note=demo_gen.HR2_ENTERPRISE[0]),
     Account(
         "mediator",
@@ -594,7 +600,9 @@ def _accounts(organisations: dict[str, Organisation]) -> None:
             else None,
             organisation=organisations[account.organisation] if account.organisation else None,
         )
-        if account.role in settings.ACCORD_TOTP_ROLES:
+        # HR seals with a second factor (Electronic Signature Law Art. 13): the demo HR user has
+        # an authenticator already (`accord totp-code hr`).
+        if account.role in settings.ACCORD_TOTP_ROLES or account.username == "hr":
             TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
 
 
@@ -619,8 +627,10 @@ def account_rows() -> list[dict[str, str]]:
         device = devices.get(user.pk)
         if account.role == Role.WORKER:
             login, password = LOGIN_METHODS[Role.WORKER], "—"
-        elif device is not None:
+        elif device is not None and user.needs_totp:
             login, password = "密码 + 动态口令 / password + TOTP", DEMO_PASSWORD
+        elif device is not None:
+            login, password = "密码；盖章用动态口令 / password; TOTP to seal", DEMO_PASSWORD
         else:
             login, password = "密码 / password", DEMO_PASSWORD
         rows.append(

@@ -21,6 +21,7 @@ urlpatterns = [
         name="enterprise_register_employee",
     ),
     path("employments/<uuid:public_id>/end", views.employment_end, name="employment_end"),
+    path("account/authenticator", views.account_authenticator, name="account_authenticator"),
     path("staff/", views.staff_accounts, name="staff_accounts"),
     path("registry/import", views.registry_import, name="registry_import"),
     path("people/", views.person_list, name="person_list"),

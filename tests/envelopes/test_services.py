@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from accord.core.errors import Conflict, InvalidInput, PermissionDenied
+from accord.core.errors import AccordError, Conflict, InvalidInput, PermissionDenied
 from accord.core.events import deliver_pending
 from accord.core.models import AuditEntry, Notification, SmsMessage
 from accord.envelopes import drafting, services
@@ -79,8 +79,16 @@ def test_lcl_art10_contract_is_sealed_then_signed_by_the_worker_and_recorded(sho
     assert report.valid and len(report.signatures) == 2
     assert report.signatures[0].certification  # the seal certifies; the worker fills its field
     assert Entry.objects.filter(kind="document.signed").count() >= 2
-    actions = set(AuditEntry.objects.filter(object_id=str(envelope.public_id)).values_list("action", flat=True))
-    assert {"envelopes.envelope.create", "envelopes.envelope.send", "envelopes.envelope.complete"} <= actions
+    actions = set(
+        AuditEntry.objects.filter(object_id=str(envelope.public_id)).values_list(
+            "action", flat=True
+        )
+    )
+    assert {
+        "envelopes.envelope.create",
+        "envelopes.envelope.send",
+        "envelopes.envelope.complete",
+    } <= actions
     assert Notification.objects.filter(recipient=worker_user, title__contains="已完成").exists()
     assert SmsMessage.objects.filter(text__contains="已签署完成").exists()
 
@@ -156,7 +164,7 @@ def test_signing_code_is_bound_to_the_document_and_a_wrong_code_signs_nothing(sh
     services.request_code(party)
     code = last_code()
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    with pytest.raises(Exception):
+    with pytest.raises(AccordError):
         services.sign_personal(party, code=wrong)
     party.refresh_from_db()
     assert party.status == Party.Status.READY and not party.signatures.exists()

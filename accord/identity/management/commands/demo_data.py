@@ -75,9 +75,14 @@ class Command(BaseCommand):
             )
         except demo.DemoDataError as e:
             raise CommandError(str(e)) from None
+        from accord.envelopes.demo import load_demo
+
+        envelopes = load_demo()
         if quiet:
             return
-        counts = ", ".join(f"{k} {v:,}" for k, v in result.counts.items())
+        counts = ", ".join(
+            f"{k} {v:,}" for k, v in {**result.counts, "envelopes": envelopes}.items()
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ({scale}, seed {seed}) loaded by {result.method} in {result.seconds:.1f} s: {counts}."

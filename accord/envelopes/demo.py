@@ -1,0 +1,93 @@
+"""Demo envelopes for `make run`: the demo enterprise's seals and two envelopes to try.
+
+- a contract seal (合同专用章) and an official seal (公章) managed by ``sealmgr`` and used by ``hr``
+  (separation of duties: the manager does not seal);
+- a wage change agreement (LCL Art. 35) for the demo worker 张三, sent and waiting for HR's seal;
+- a fixed-term labour contract draft for a colleague.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from accord.contracts.models import TemplateVersion
+from accord.core.context import Actor, acting_as
+from accord.core.crypto import blind_index
+from accord.envelopes import drafting
+from accord.envelopes.models import Envelope
+from accord.identity import demo_gen
+from accord.identity.models import Employment, Enterprise, Person, User
+
+
+def load_demo() -> int:
+    """Create the demo seals and envelopes (once); returns the number of envelopes made."""
+    from accord.seals import services as seals
+    from accord.seals.models import Seal
+    from accord.signing import pki
+
+    enterprise = Enterprise.objects.filter(name=demo_gen.HR_ENTERPRISE[0]).first()
+    hr = User.objects.filter(username="hr").first()
+    manager = User.objects.filter(username="sealmgr").first()
+    if enterprise is None or hr is None or manager is None:
+        return 0
+    if Envelope.objects.filter(enterprise=enterprise).exists():
+        return 0
+    pki.ensure_platform()
+    with acting_as(Actor(user_id=manager.pk, label=manager.username, role="hr")):
+        seals.setup_default_seals(enterprise, manager=manager, users=[hr])
+        if not Seal.objects.filter(enterprise=enterprise, kind=Seal.Kind.OFFICIAL).exists():
+            official = seals.create_seal(
+                enterprise, user=manager, name="公章", kind=Seal.Kind.OFFICIAL
+            )
+            seals.grant_power(official, user=manager, grantee=hr, power="use")
+    made = 0
+    worker = Person.objects.filter(phone_index=blind_index(demo_gen.WORKER_PHONE, "phone")).first()
+    today = timezone.localdate()
+    with acting_as(Actor(user_id=hr.pk, label=hr.username, role="hr")):
+        if worker is not None:
+            drafting.create_from_template(
+                enterprise=enterprise,
+                person=worker,
+                version=_published("change"),
+                fields={
+                    "change_description": "月工资由 12,000.00 元调整为 13,500.00 元。",
+                    "change_effective_date": (today + dt.timedelta(days=7)).isoformat(),
+                },
+                created_by=hr,
+                send=True,
+            )
+            made += 1
+        colleague = (
+            Employment.objects.filter(enterprise=enterprise, end_date__isnull=True)
+            .exclude(person=worker)
+            .select_related("person")
+            .order_by("id")
+            .first()
+        )
+        if colleague is not None and colleague.person.phone:
+            start = today + dt.timedelta(days=3)
+            drafting.create_from_template(
+                enterprise=enterprise,
+                person=colleague.person,
+                version=_published("labour-fixed"),
+                fields={
+                    "term_type": "fixed",
+                    "start_date": start.isoformat(),
+                    "end_date": start.replace(year=start.year + 3).isoformat(),
+                    "probation_end_date": (start + dt.timedelta(days=90)).isoformat(),
+                    "monthly_wage": "9000.00",
+                    "probation_wage": "7500.00",
+                    "job_title": colleague.position or "行政专员",
+                    "place": "深圳市福田区",
+                },
+                created_by=hr,
+                employment=colleague,
+            )
+            made += 1
+    return made
+
+
+def _published(code: str) -> TemplateVersion:
+    return TemplateVersion.objects.get(template__code=code, status="published")
