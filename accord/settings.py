@@ -262,5 +262,12 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Webhooks to private or loopback addresses (an HR system on the same network) only when allowed.
+ACCORD_WEBHOOK_ALLOW_PRIVATE = (
+    os.environ.get("ACCORD_WEBHOOK_ALLOW_PRIVATE", "0" if PRODUCTION else "1") == "1"
+)
+# The address people reach Accord at, for links in SMS messages.
+ACCORD_PUBLIC_URL = os.environ.get("ACCORD_PUBLIC_URL", "http://127.0.0.1:8000")
+
 if ACCORD_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -298,12 +298,16 @@ def seal_as_enterprise(
     reason: str = "",
     reserve_person_fields: int = 0,
     document_kind: str = "document",
+    seal_name: str = "电子印章",
+    second_factor_checked: bool = False,
 ) -> SignedDocument:
     """Seal with the enterprise's seal certificate; the HR user proves a fresh TOTP code.
 
     ``certify`` makes it a certification signature (only form filling and signing allowed
     afterwards); ``reserve_person_fields`` adds empty signature fields for the workers who
     sign after it (under a certification they may fill fields, not add them).
+    ``second_factor_checked``: the caller checked one fresh TOTP code for a whole sealing act
+    of several documents (envelopes.seal_many) in this same request; the intent records it.
     """
     from accord.identity.auth import check_totp
 
@@ -315,10 +319,11 @@ def seal_as_enterprise(
             "You are not authorised to use this enterprise's seal.",
             "enterprise",
         )
-    check_totp(user, otp_token)  # raises auth.totp_invalid; a used code is not accepted twice
+    if not second_factor_checked:
+        check_totp(user, otp_token)  # raises auth.totp_invalid; a used code is not accepted twice
     digest = sha256(document)
     cert = pki.enterprise_seal(enterprise)
-    look = Appearance(appearance.seal_pdf(enterprise.name, "电子印章"))
+    look = Appearance(appearance.seal_pdf(enterprise.name, seal_name or "电子印章"))
     timestamper = None if level == "B-B" else LocalTimeStamper()
     signed = sign(
         document,
@@ -340,7 +345,7 @@ def seal_as_enterprise(
             enterprise=enterprise,
             user=user,
             document_sha256=digest,
-            auth_method="session+totp",
+            auth_method="session+totp" if not second_factor_checked else "session+totp(act)",
             expires_at=now,
             confirmed_at=now,
             used_at=now,

@@ -124,6 +124,7 @@ def test_accounts_memberships_totp_and_one_audit_entry(small):
         "street": ("street_officer", "futian"),
         "hr": ("hr", demo_gen.HR_ENTERPRISE[0]),
         "hr2": ("hr", demo_gen.HR2_ENTERPRISE[0]),
+        "sealmgr": ("hr", demo_gen.HR_ENTERPRISE[0]),
         "mediator": ("mediator", demo_gen.DISTRICT_ORGANISATION),
     }
     for username, (role, scope) in expected.items():
@@ -138,8 +139,10 @@ def test_accounts_memberships_totp_and_one_audit_entry(small):
         if role == "mediator":
             assert m.organisation.name == scope and m.organisation.kind == "district"
         has_totp = TOTPDevice.objects.filter(user=user, confirmed=True, name="demo").exists()
-        assert has_totp == user.needs_totp
-        assert has_totp == (role in {"admin", "bureau_officer", "auditor", "street_officer"})
+        needs = role in {"admin", "bureau_officer", "auditor", "street_officer"}
+        assert needs == user.needs_totp
+        # The demo HR user seals (Electronic Signature Law Art. 13: a fresh second factor).
+        assert has_totp == (needs or username == "hr")
     assert User.objects.get(username="admin").is_superuser
     worker = User.objects.get(username="worker")
     assert not worker.has_usable_password()
