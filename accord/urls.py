@@ -4,6 +4,7 @@ from accord.contracts.api import router as contracts_router
 from accord.core.api import api
 from accord.envelopes.api import router as envelopes_router
 from accord.envelopes.api_batches import router as batches_router
+from accord.envelopes.api_lifecycle import router as lifecycle_router
 from accord.envelopes.api_workspace import router as workspace_router
 from accord.identity.api import router as identity_router
 from accord.integrations.api import router as integrations_router
@@ -16,6 +17,7 @@ api.add_router("", contracts_router)
 api.add_router("", signing_router)
 api.add_router("", envelopes_router)
 api.add_router("", batches_router)
+api.add_router("", lifecycle_router)
 api.add_router("", workspace_router)
 api.add_router("", seals_router)
 api.add_router("", integrations_router)

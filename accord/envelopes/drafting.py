@@ -56,7 +56,8 @@ MAX_TEXT = 2000
 
 
 def _yuan(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:,.2f} 元"
+    # The templates write 元 after the placeholder themselves.
+    return "" if value is None else f"{value:,.2f}"
 
 
 def _had_probation(enterprise: Enterprise, person: Person) -> bool:
@@ -70,6 +71,21 @@ def _had_probation(enterprise: Enterprise, person: Person) -> bool:
         if values.get("probation.end_date"):
             return True
     return False
+
+
+def _latest_probation_end(enterprise: Enterprise, person: Person) -> str:
+    latest = (
+        Envelope.objects.filter(
+            enterprise=enterprise,
+            person=person,
+            kind__in=LABOUR_CONTRACT_KINDS,
+            status=Envelope.Status.COMPLETED,
+        )
+        .order_by("-completed_at")
+        .values_list("values", flat=True)
+        .first()
+    )
+    return (latest or {}).get("probation.end_date", "")
 
 
 def legal_problems(
@@ -155,10 +171,27 @@ def values_for(
             values["probation.wage"] = _yuan(draft.probation_wage)
         else:
             values["probation"] = "不约定试用期"
+            values["probation.wage"] = "—"
         values["pay.monthly_wage"] = _yuan(draft.monthly_wage)
         values["pay.hourly_wage"] = _yuan(draft.hourly_wage)
         if draft.non_compete_months:
             values["non_compete.months"] = str(draft.non_compete_months)
+    else:
+        # Lifecycle documents (offer, certificate of leaving …) quote a start date and a wage.
+        if fields.get("start_date"):
+            values["term.start_date"] = str(fields["start_date"])[:10]
+        if fields.get("monthly_wage"):
+            try:
+                values["pay.monthly_wage"] = _yuan(Decimal(str(fields["monthly_wage"])))
+            except ArithmeticError as exc:
+                raise InvalidInput(
+                    "core.invalid_value",
+                    "金额应为数字（元）。",
+                    "Amounts are numbers in yuan.",
+                    "monthly_wage",
+                ) from exc
+        if fields.get("probation_end_date"):
+            values["probation.end_date"] = str(fields["probation_end_date"])[:10]
     return values
 
 
@@ -199,6 +232,11 @@ def create_from_template(
         ).first()
         if existing is not None:
             return existing
+    fields = dict(fields)
+    if employment is not None and not fields.get("start_date"):
+        fields["start_date"] = str(employment.start_date)[:10]
+    if template.kind == "confirmation" and not fields.get("probation_end_date"):
+        fields["probation_end_date"] = _latest_probation_end(enterprise, person)
     draft, problems = legal_problems(template.kind, fields, enterprise=enterprise, person=person)
     if problems:
         raise InvalidInput.from_problems(problems, code="contract.unlawful_draft")

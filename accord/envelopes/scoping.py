@@ -20,9 +20,10 @@ def envelopes_for(user) -> QuerySet[Envelope]:
     if person_id is not None:
         # A worker sees their envelopes from every employer (LCL Art. 16), even after the
         # enterprise has closed; a later signer sees the envelope only once it is their turn.
-        condition |= Q(
-            parties__person_id=person_id,
-            parties__status__in=[Party.Status.READY, Party.Status.SIGNED, Party.Status.REJECTED],
+        # An envelope that ended while it was their turn stays listed, with its reason.
+        condition |= Q(parties__person_id=person_id) & (
+            Q(parties__status__in=[Party.Status.READY, Party.Status.SIGNED, Party.Status.REJECTED])
+            | Q(parties__status=Party.Status.CLOSED, parties__notified_at__isnull=False)
         )
     return qs.filter(condition).distinct()
 

@@ -1093,10 +1093,11 @@ def notify_completion(event) -> None:
     users = {u.pk: u for u in _sealers(enterprise_party(envelope))}
     if envelope.created_by is not None:
         users[envelope.created_by.pk] = envelope.created_by
+    workers = {}
     for party in envelope.parties.filter(person__isnull=False).select_related("person__user"):
         user = getattr(party.person, "user", None)
         if user is not None:
-            users[user.pk] = user
+            workers[user.pk] = user
         if party.person.phone:
             from accord.core.notifications import send_sms
 
@@ -1106,11 +1107,10 @@ def notify_completion(event) -> None:
             )
     for user in users.values():
         request_notification(
-            user,
-            f"已完成：{envelope.title}",
-            envelope.number,
-            f"/envelopes/{envelope.public_id}/",
+            user, f"已完成：{envelope.title}", envelope.number, f"/envelopes/{envelope.public_id}/"
         )
+    for user in workers.values():
+        request_notification(user, f"已完成：{envelope.title}", envelope.number, "/my/documents")
 
 
 def party_for_link(token: str) -> Party:

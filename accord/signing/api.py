@@ -1,4 +1,4 @@
-"""Signing API: an enterprise's choice of signing providers."""
+"""Signing API: an enterprise's choice of signing providers; public verification by number."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from accord.core.api import principal
+from accord.core.middleware import client_ip
 from accord.core.scoping import get_scoped
 from accord.identity.models import Enterprise
 from accord.identity.scoping import managed_enterprise
-from accord.signing import remote
+from accord.signing import lookup, remote
 
 router = Router(tags=["signing"])
 
@@ -37,3 +38,42 @@ def set_providers(request: HttpRequest, enterprise_id: str, payload: ProvidersIn
     enterprise = managed_enterprise(principal(request), enterprise_id)
     order = remote.set_provider_order(enterprise, payload.providers)
     return {"providers": order, "available": remote.available_providers()}
+
+
+class VerifiedDocumentOut(Schema):
+    number: str
+    title: str
+    kind: str
+    sha256: str
+    valid: bool
+    report: dict
+    ledger_index: int | None = None
+    ledger: dict | None = None
+    download_url: str | None = None
+
+
+@router.get(
+    "/verify/{number}",
+    response=VerifiedDocumentOut,
+    auth=None,
+    summary="Verify a signed document by its number (public, rate-limited per IP)",
+)
+def verify_by_number(request: HttpRequest, number: str):
+    """The verification report of the stored signed PDF with this number — never its content;
+    ``download_url`` only when the document's owner publishes it. Unknown numbers answer 404
+    ``signing.document_number_unknown``; too many look-ups 429 ``signing.verify_rate_limited``."""
+    from accord.signing.verify import verify_pdf
+    from accord.signing.views import report_context
+
+    document = lookup.find_for_public(number, client_ip(request))
+    report = verify_pdf(document.pdf)
+    return {
+        "number": document.number,
+        "title": document.title,
+        "kind": document.kind,
+        "sha256": report.sha256,
+        "valid": report.valid,
+        "report": report.as_dict(),
+        **report_context(report),
+        "download_url": document.download_url or None,
+    }

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
@@ -37,7 +39,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from accord.core.errors import InvalidInput
-from accord.signing import pki
+from accord.signing import hsm, pki
 from accord.signing.appearance import PdfBytesPage
 from accord.signing.models import Certificate
 from accord.signing.tsa import LocalTimeStamper
@@ -211,16 +213,21 @@ class Appearance:
     caption: str = "%(ts)s"
 
 
-def _signer(cert: Certificate, key) -> signers.SimpleSigner:
+@contextmanager
+def _signer(cert: Certificate, key) -> Iterator[signers.Signer]:
+    """pyHanko's signer for ``key``: in memory, or pyHanko's PKCS11Signer for a token key."""
+    chain = _intermediates_of(cert.serial, cert.issuer_id)
+    if isinstance(key, hsm.TokenKey):
+        with hsm.pdf_signer(_asn1_cert(cert), key.label, chain) as token_signer:
+            yield token_signer
+        return
     der = key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    return signers.SimpleSigner(
+    yield signers.SimpleSigner(
         signing_cert=_asn1_cert(cert),
         signing_key=asn1_keys.PrivateKeyInfo.load(der),
-        cert_registry=SimpleCertificateStore.from_certs(
-            _intermediates_of(cert.serial, cert.issuer_id)
-        ),
+        cert_registry=SimpleCertificateStore.from_certs(chain),
     )
 
 
@@ -365,13 +372,6 @@ def sign(
         timestamper = None
     elif timestamper is None:
         timestamper = LocalTimeStamper()
-    pdf_signer = PdfSigner(
-        meta,
-        signer=_signer(cert, key),
-        timestamper=timestamper,
-        stamp_style=stamp_style,
-        new_field_spec=spec,
-    )
     writer = IncrementalPdfFileWriter(BytesIO(bytes(data)), strict=False)
     if reserve_person_fields and not certify:
         raise InvalidInput(
@@ -390,7 +390,15 @@ def sign(
                 box=_default_box(reader, page, Certificate.Kind.EVENT, i),
             ),
         )
-    out = pdf_signer.sign_pdf(writer)
+    with _signer(cert, key) as signer:
+        pdf_signer = PdfSigner(
+            meta,
+            signer=signer,
+            timestamper=timestamper,
+            stamp_style=stamp_style,
+            new_field_spec=spec,
+        )
+        out = pdf_signer.sign_pdf(writer)
     if timestamper is not None and own_timestamper:
         timestamper.record()
     return SignedPdf(out.getvalue(), field_name)

@@ -9,7 +9,9 @@ Hierarchy (docs/signing.md)::
            └─ event certificates (one per personal signing; key used once, then destroyed)
 
 Every key is ECDSA P-256. Keys are sealed with the data key before they touch the database
-(``models.Certificate.key_sealed``). Certificates carry stable URLs built from
+(``models.Certificate.key_sealed``) — or, when a PKCS#11 token is configured (hsm.py), the
+platform's own keys (root, issuing CA, TSA, bureau seal) are made and used inside the token and
+the row only names them. Certificates carry stable URLs built from
 ``ACCORD_SIGNING_BASE_URL``: CRL distribution points, the OCSP responder and the issuer's
 certificate (AIA). Nothing here knows about PDFs.
 """
@@ -32,6 +34,7 @@ from django.utils import timezone
 from accord.core import audit
 from accord.core.crypto import decrypt, encrypt
 from accord.core.errors import AccordError, Conflict, InvalidInput
+from accord.signing import hsm
 from accord.signing.models import Certificate
 
 Kind = Certificate.Kind
@@ -83,12 +86,15 @@ def seal_key(key: PrivateKey, serial: str) -> str:
 
 
 def load_key(cert: Certificate) -> PrivateKey:
+    """The certificate's private key: decrypted, or a handle on the token that holds it."""
     if not cert.key_sealed or cert.key_destroyed_at is not None:
         raise Conflict(
             "signing.key_destroyed",
             "该证书的私钥已销毁，不能再次使用。",
             "This certificate's private key has been destroyed and cannot be used again.",
         )
+    if hsm.is_token_reference(cert.key_sealed):
+        return hsm.TokenKey(cert.key_sealed.removeprefix(hsm.MARKER))
     der = base64.b64decode(decrypt(cert.key_sealed, _key_context(cert.serial)))
     key = serialization.load_der_private_key(der, password=None)
     assert isinstance(key, ec.EllipticCurvePrivateKey)
@@ -152,12 +158,11 @@ def _issue(
 ) -> tuple[Certificate, PrivateKey]:
     """Make a key and a certificate for it, signed by ``issuer`` (self-signed when None)."""
     profile = _PROFILES[Kind(kind)]
-    key = new_key()
     now = timezone.now()
     serial = x509.random_serial_number()
-    if issuer is None:
-        issuer_name, signing_key, issuer_public = subject, key, key.public_key()
-    else:
+    serial_hex = f"{serial:x}"
+    in_token = store_key and hsm.holds(kind)
+    if issuer is not None:  # checked before a key is made (a token key would outlive a refusal)
         issuer_x509 = x509_of(issuer)
         if issuer.revoked_at is not None or issuer_x509.not_valid_after_utc <= now + validity / 100:
             raise Conflict(
@@ -165,6 +170,10 @@ def _issue(
                 "签发 CA 已吊销或即将过期。",
                 "The issuing CA is revoked or about to expire.",
             )
+    key: PrivateKey = hsm.generate(serial_hex) if in_token else new_key()
+    if issuer is None:
+        issuer_name, signing_key, issuer_public = subject, key, key.public_key()
+    else:
         issuer_name, signing_key = issuer_x509.subject, load_key(issuer)
         issuer_public = issuer_x509.public_key()  # type: ignore[assignment]
         validity = min(validity, issuer_x509.not_valid_after_utc - now)
@@ -249,7 +258,10 @@ def _issue(
             critical=False,
         )
     certificate = builder.sign(signing_key, hashes.SHA256())
-    serial_hex = f"{serial:x}"
+    if in_token:
+        key_sealed = hsm.MARKER + serial_hex
+    else:
+        key_sealed = seal_key(key, serial_hex) if store_key else ""
     row = Certificate.objects.create(
         kind=kind,
         serial=serial_hex,
@@ -258,10 +270,14 @@ def _issue(
         der=certificate.public_bytes(serialization.Encoding.DER),
         not_before=certificate.not_valid_before_utc,
         not_after=certificate.not_valid_after_utc,
-        key_sealed=seal_key(key, serial_hex) if store_key else "",
+        key_sealed=key_sealed,
         **owner,
     )
-    audit.record("signing.certificate.issue", row, changes={"kind": [None, kind]})
+    audit.record(
+        "signing.certificate.issue",
+        row,
+        changes={"kind": [None, kind], "key_store": [None, "pkcs11" if in_token else "envelope"]},
+    )
     return row, key
 
 

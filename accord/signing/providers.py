@@ -11,8 +11,8 @@ The flow of a personal signing through any provider:
 
 Documents and results are kept content-addressed (SHA-256) in the default file storage.
 The built-in provider is here; the remote provider (HTTP, HMAC-signed webhooks, failover) is
-in remote.py, exercised against the stand-in vendor process of remote_server.py. Adapters for
-the commercial vendors are not written yet (issue #5).
+in remote.py, exercised against the stand-in vendor process of remote_server.py. The commercial
+vendors' adapters (法大大, e签宝, 契约锁 — untested against the real services) are in vendors/.
 """
 
 from __future__ import annotations
@@ -151,6 +151,12 @@ PROVIDERS: dict[str, SigningProvider] = {"builtin": BuiltinProvider()}
 
 
 def provider(name: str = "builtin") -> SigningProvider:
+    """The provider ``name``: built-in, or a commercial vendor once it is configured (otherwise
+    ``signing.provider_not_configured``)."""
+    from accord.signing.vendors import VENDORS, vendor
+
+    if name in VENDORS:
+        return vendor(name)
     if name not in PROVIDERS:
         raise InvalidInput(
             "signing.provider_unknown",

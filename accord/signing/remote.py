@@ -242,11 +242,13 @@ def prepare_with_failover(
     document: bytes, *, person, order: list[str], document_name: str = ""
 ) -> ProviderRequest:
     """Try the enterprise's providers in its order; a provider that is down hands over to the next."""
-    last: ProviderUnavailable | None = None
+    from accord.signing.vendors import ProviderNotConfigured
+
+    last: AccordError | None = None
     for name in order:
         try:
             return get_provider(name).prepare(document, person=person, document_name=document_name)
-        except ProviderUnavailable as exc:
+        except (ProviderUnavailable, ProviderNotConfigured) as exc:
             last = exc
             audit.record(
                 "signing.provider_failover",
@@ -264,9 +266,12 @@ def prepare_with_failover(
 
 
 def available_providers() -> list[str]:
+    """What an enterprise may choose: built-in, configured remote providers and configured
+    vendors (a vendor without its settings is not offered)."""
     from accord.signing.providers import PROVIDERS
+    from accord.signing.vendors import configured_vendors
 
-    return [*PROVIDERS, *remote_providers()]
+    return [*PROVIDERS, *remote_providers(), *configured_vendors()]
 
 
 def provider_order(enterprise) -> list[str]:
@@ -280,7 +285,11 @@ def provider_order(enterprise) -> list[str]:
 @transaction.atomic
 def set_provider_order(enterprise, order: list[str]) -> list[str]:
     from accord.signing.models import EnterpriseSigningPolicy
+    from accord.signing.vendors import VENDORS, vendor
 
+    for name in order:
+        if name in VENDORS:
+            vendor(name)  # a known vendor without settings: say so, not "unknown"
     known = available_providers()
     if not order or len(order) != len(set(order)) or any(name not in known for name in order):
         raise InvalidInput(

@@ -14,6 +14,7 @@ from datetime import datetime
 from io import BytesIO
 from typing import Any
 
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.errors import SignatureValidationError
@@ -107,9 +108,14 @@ def _subject(cert) -> str:
 def verify_pdf(data: bytes) -> VerificationReport:
     """Validate every signature and document timestamp in ``data``."""
     open_pdf(data, allow_scripts=True)
-    reader = PdfFileReader(BytesIO(data), strict=False)
     report = VerificationReport(sha256=sha256(data), signatures=[])
-    sigs = reader.embedded_signatures
+    try:
+        reader = PdfFileReader(BytesIO(data), strict=False)
+        sigs = reader.embedded_signatures
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        # A damaged file (e.g. a changed byte in a stream marker) is a verdict, not a crash.
+        report.problems.append(f"the file is damaged and cannot be read: {exc}")
+        return report
     if not sigs:
         report.problems.append("no signatures: the document is not signed")
         return report
@@ -126,7 +132,7 @@ def verify_pdf(data: bytes) -> VerificationReport:
                 status = validate_pdf_signature(
                     sig, signer_validation_context=vc, ts_validation_context=vc
                 )
-        except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
+        except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as exc:
             report.signatures.append(
                 SignatureReport(
                     field_name=sig.field_name,

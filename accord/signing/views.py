@@ -16,7 +16,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from accord.core.errors import AccordError, NotFound
+from accord.core.errors import AccordError, NotFound, RateLimited
 from accord.signing import pki
 from accord.signing import tsa as tsa_service
 from accord.signing.models import Certificate, Signature
@@ -123,8 +123,20 @@ def _ledger_proof(index: int) -> dict:
     }
 
 
+def report_context(report) -> dict:
+    """The ledger entry of a verified file, when we signed it (page and API)."""
+    record = Signature.objects.filter(output_sha256=report.sha256).first()
+    context: dict = {"ledger_index": record.ledger_index if record else None}
+    if record is not None and record.ledger_index is not None:
+        context["ledger"] = _ledger_proof(record.ledger_index)
+    return context
+
+
 def verify_page(request: HttpRequest) -> HttpResponse:
-    """Public verification: upload a PDF, see every signature and what it proves."""
+    """Public verification: upload a PDF, or give a document's number, and see every signature
+    and what it proves. By number, the stored signed file is verified; its content is not shown."""
+    from accord.core.middleware import client_ip
+    from accord.signing import lookup
     from accord.signing.verify import verify_pdf
 
     context: dict = {}
@@ -143,22 +155,40 @@ def verify_page(request: HttpRequest) -> HttpResponse:
             except AccordError as exc:
                 context["error"] = exc
             else:
-                record = Signature.objects.filter(output_sha256=report.sha256).first()
-                context["ledger_index"] = record.ledger_index if record else None
-                if record is not None and record.ledger_index is not None:
-                    context["ledger"] = _ledger_proof(record.ledger_index)
+                context.update(report_context(report))
+    elif request.method == "GET" and "number" in request.GET:
+        context["number"] = request.GET["number"]
+        try:
+            document = lookup.find_for_public(request.GET["number"], client_ip(request))
+            context["report"] = report = verify_pdf(document.pdf)
+        except AccordError as exc:
+            context["error"] = exc
+        else:
+            context["document"] = document
+            context.update(report_context(report))
     elif request.method != "GET":
         return HttpResponseNotAllowed(["GET", "POST"])
-    status = 422 if "error" in context else 200
-    return render(request, "signing/verify.html", context, status=status)
+    error = context.get("error")
+    status = 200
+    if error is not None:
+        # An upload that is not a signed PDF answers 422; a number: not found, too many, …
+        status = error.status if "number" in context else 422
+    response = render(request, "signing/verify.html", context, status=status)
+    if isinstance(error, RateLimited):
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @csrf_exempt
 @require_POST
 def provider_webhook(request: HttpRequest, name: str) -> HttpResponse:
-    """A remote provider's event; authenticated by its HMAC signature, not by a session."""
+    """A remote provider's or a vendor's event; authenticated by its signature, not a session."""
     from accord.signing.remote import remote_providers
+    from accord.signing.vendors import VENDORS, vendor
 
+    if name in VENDORS:
+        result = vendor(name).handle_webhook(request.body, request.headers)
+        return JsonResponse({"code": "0", "msg": "success", "status": result.status})
     remote = remote_providers().get(name)
     if remote is None:
         raise NotFound("signing.provider_unknown")

@@ -14,9 +14,11 @@ NAV = [
         {"admin", "bureau_officer", "auditor", "street_officer", "hr"},
     ),
     ("web:person_list", _("人员"), {"admin", "bureau_officer", "auditor", "street_officer", "hr"}),
+    ("envelopes:hr_list", _("电子文件"), {"admin", "bureau_officer", "auditor", "hr"}),
     ("web:audit_list", _("审计日志"), {"admin", "auditor", "hr"}),
     ("web:registry_import", _("导入人口库"), {"admin", "bureau_officer"}),
     ("web:staff_accounts", _("账号管理"), {"admin"}),
+    ("envelopes:worker_documents", _("我的文件"), {"worker"}),
     ("web:inbox", _("消息"), None),
 ]
 

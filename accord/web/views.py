@@ -334,6 +334,12 @@ def person_detail(request: HttpRequest, public_id) -> HttpResponse:
         {
             "object": person,
             "employments": employments,
+            "timeline_ids": {
+                e.pk
+                for e in employments
+                if e.enterprise_id in request.user.enterprise_ids
+                or request.user.has_role(Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)
+            },
             "verifications": person.verifications.all()[:10],
             "can_reveal": can_see_personal_data(request.user, person),
         },

@@ -45,11 +45,17 @@ def vendor_url():
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    for _ in range(150):
+    # Starting Django takes seconds, many more on a loaded machine: wait up to a minute, and
+    # stop waiting at once if the process died.
+    deadline = time.monotonic() + 60
+    while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             break
         except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"the stand-in vendor did not start (exit code {proc.poll()})")
             time.sleep(0.1)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()

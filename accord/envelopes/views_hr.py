@@ -1,0 +1,568 @@
+"""HR pages of 福易签: the envelope list, a new envelope from a template, its detail and actions,
+and an employment's lifecycle timeline (入/转/调/离).
+
+Thin: the rules are in ``services``, ``drafting`` and ``lifecycle``; these views scope, call
+them and render. Another enterprise's envelope or employment is a 404, never a 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accord.contracts.models import LABOUR_CONTRACT_KINDS, DocumentKind, TemplateVersion
+from accord.core.errors import AccordError, InvalidInput, NotFound, Problem
+from accord.core.models import AuditEntry
+from accord.core.scoping import get_scoped, scoped
+from accord.envelopes import drafting, lifecycle, services
+from accord.envelopes.forms import KIND_LABELS, EnvelopeFieldsForm, EnvelopeFilter
+from accord.envelopes.models import Envelope, Party
+from accord.identity.models import Employment, Enterprise, Person, Role, User
+from accord.web.views import object_list, staff_page
+
+LIST_ROLES = (Role.HR, Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)
+ALL_SEEING = (Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)
+
+
+# ---- scoping helpers ------------------------------------------------------------------------
+
+
+def _own_enterprise(user, public_id) -> Enterprise:
+    """An enterprise this user is HR of; anything else (another's, the bureau's view) is 404
+    here: only the enterprise drafts and sends its documents."""
+    enterprise = get_scoped(Enterprise, user, public_id)
+    if enterprise.pk not in user.enterprise_ids:
+        raise NotFound()
+    return enterprise
+
+
+def _employment(user, public_id) -> Employment:
+    """An employment the user may see the documents of: its enterprise's HR, the bureau, or the
+    worker themselves. A street officer sees employments but not envelopes: 404."""
+    employment = get_scoped(Employment, user, public_id)
+    if (
+        employment.enterprise_id in user.enterprise_ids
+        or user.has_role(*ALL_SEEING)
+        or (user.person_id is not None and employment.person_id == user.person_id)
+    ):
+        return employment
+    raise NotFound()
+
+
+def _envelope(user, public_id) -> Envelope:
+    qs = scoped(Envelope, user).prefetch_related("documents", "parties__person", "parties__signers")
+    return get_scoped(Envelope, user, public_id, qs)
+
+
+def _sent_by_me(user, public_id) -> Envelope:
+    envelope = _envelope(user, public_id)
+    if not services.is_sender(user, envelope):
+        raise NotFound()
+    return envelope
+
+
+# ---- the list -------------------------------------------------------------------------------
+
+
+@staff_page(*LIST_ROLES)
+def envelope_list(request: HttpRequest) -> HttpResponse:
+    return object_list(
+        request,
+        model=Envelope,
+        filterset_class=EnvelopeFilter,
+        title=gettext_lazy("电子文件（福易签）"),
+        columns=[
+            ("number", gettext_lazy("编号")),
+            ("title", gettext_lazy("标题")),
+            ("worker", gettext_lazy("劳动者")),
+            ("status", gettext_lazy("状态")),
+            ("deadline", gettext_lazy("签署截止")),
+        ],
+        row_template="envelopes/hr/row.html",
+        detail_url="envelopes:hr_detail",
+    )
+
+
+# ---- a new envelope -------------------------------------------------------------------------
+
+
+def _templates(enterprise: Enterprise, kind: str) -> list[TemplateVersion]:
+    return list(
+        TemplateVersion.objects.filter(status=TemplateVersion.Status.PUBLISHED, template__kind=kind)
+        .filter(Q(template__enterprise__isnull=True) | Q(template__enterprise=enterprise))
+        .select_related("template")
+        .order_by("template__enterprise_id", "template__name", "-number")
+    )
+
+
+def _sealers(enterprise: Enterprise) -> list[User]:
+    """HR users of the enterprise who hold the use power on one of its active seals."""
+    from accord.seals.models import Power, Seal, SealGrant
+
+    holders = SealGrant.objects.filter(
+        seal__enterprise=enterprise,
+        seal__status=Seal.Status.ACTIVE,
+        power=Power.USE,
+        revoked_at__isnull=True,
+    ).values("user_id")
+    return list(
+        User.objects.filter(
+            pk__in=holders,
+            is_active=True,
+            memberships__enterprise=enterprise,
+            memberships__role=Role.HR,
+            memberships__active=True,
+        )
+        .select_related("person")
+        .distinct()
+        .order_by("username")[:50]
+    )
+
+
+def _people(enterprise: Enterprise, worker: Person) -> list[Person]:
+    """Who may sign as the legal representative: people of the enterprise with a phone, the
+    one named as its legal representative first."""
+    people = list(
+        Person.objects.filter(
+            employments__enterprise=enterprise, employments__end_date__isnull=True
+        )
+        .exclude(pk=worker.pk)
+        .exclude(phone="")
+        .distinct()
+        .order_by("name")[:200]
+    )
+    people.sort(key=lambda p: p.name != enterprise.legal_representative)
+    return people
+
+
+def _initial(employment: Employment, kind: str) -> dict:
+    """Pre-fill from the employment and its latest signed labour contract."""
+    contract = (
+        Envelope.objects.filter(
+            enterprise_id=employment.enterprise_id,
+            person_id=employment.person_id,
+            kind__in=LABOUR_CONTRACT_KINDS,
+            status=Envelope.Status.COMPLETED,
+        )
+        .order_by("-completed_at")
+        .only("values")
+        .first()
+    )
+    values = contract.values if contract else {}
+    initial = {
+        "job_title": values.get("job.title") or employment.position,
+        "place": values.get("job.place", ""),
+        "start_date": employment.start_date if kind in (DocumentKind.OFFER,) else None,
+        "hours_system": "standard",
+    }
+    if kind == DocumentKind.LEAVING_CERTIFICATE and employment.end_date:
+        initial["leave_date"] = employment.end_date
+    if kind == DocumentKind.CONFIRMATION and values.get("probation.end_date"):
+        initial["confirm_date"] = values["probation.end_date"]
+    return initial
+
+
+def _field_errors(error: AccordError) -> dict[str, list[Problem]]:
+    problems = error.problems or [
+        Problem(error.code, error.message_zh, error.message_en, error.field)
+    ]
+    by_field: dict[str, list[Problem]] = {}
+    for p in problems:
+        by_field.setdefault(p.field or "", []).append(p)
+    return by_field
+
+
+def _new_context(request, enterprise, employment, kind, form, error=None) -> dict:
+    problems = _field_errors(error) if error else {}
+    for name in problems:
+        if name in form.fields:
+            widget = form.fields[name].widget
+            widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+            widget.attrs["aria-describedby"] = f"err-{name}"
+    return {
+        "rows": [
+            (bf, problems.get(bf.name, []), bf.name in ("change_description", "leave_reason"))
+            for bf in form.kind_fields()
+        ],
+        "party_rows": [
+            (form[name], problems.get(name, []))
+            for name in ("template_version", "title", "signers", "legal_rep", "deadline")
+        ],
+        "enterprise": enterprise,
+        "employment": employment,
+        "kind": kind,
+        "kind_label": KIND_LABELS.get(kind, kind),
+        "is_labour_contract": kind in LABOUR_CONTRACT_KINDS,
+        "form": form,
+        "error": error,
+        "problems": problems,
+        "all_problems": [p for ps in problems.values() for p in ps],
+        "needs_approval": services_needs_approval(enterprise, kind),
+    }
+
+
+def services_needs_approval(enterprise: Enterprise, kind: str) -> bool:
+    from accord.seals import services as seals
+
+    return seals.needs_approval(enterprise, kind)
+
+
+def _parties(form: EnvelopeFieldsForm, enterprise: Enterprise, worker: Person):
+    signer_ids = form.cleaned_data.get("signers") or []
+    signers = tuple(
+        User.objects.filter(public_id__in=signer_ids, memberships__enterprise=enterprise).distinct()
+    )
+    if len(signers) != len(signer_ids):
+        raise InvalidInput(
+            "envelope.signer_not_hr",
+            "盖章经办人须为本企业人事人员。",
+            "Sealing users must be HR staff of this enterprise.",
+            "signers",
+        )
+    parties = [services.PartyInput(Party.Role.ENTERPRISE, 1, signers=signers)]
+    order = 2
+    rep_id = form.cleaned_data.get("legal_rep")
+    if rep_id:
+        rep = next((p for p in _people(enterprise, worker) if str(p.public_id) == rep_id), None)
+        if rep is None:
+            raise InvalidInput(
+                "envelope.party_person_required",
+                "所选法定代表人无效。",
+                "The chosen legal representative is not valid.",
+                "legal_rep",
+            )
+        parties.append(services.PartyInput(Party.Role.LEGAL_REPRESENTATIVE, order, person=rep))
+        order += 1
+    parties.append(services.PartyInput(Party.Role.WORKER, order, person=worker))
+    return parties
+
+
+def _form_errors_as_error(form: EnvelopeFieldsForm) -> InvalidInput:
+    problems = []
+    for name, errors in form.errors.items():
+        for message in errors:
+            problems.append(Problem("core.invalid", str(message), str(message), name))
+    return InvalidInput.from_problems(problems, code="core.invalid_form")
+
+
+@staff_page(Role.HR)
+def envelope_new(request: HttpRequest, public_id) -> HttpResponse:
+    enterprise = _own_enterprise(request.user, public_id)
+    employment_id = request.GET.get("employment", "")
+    if not employment_id:
+        employees = Employment.objects.filter(enterprise=enterprise).select_related("person")[:100]
+        return render(
+            request,
+            "envelopes/hr/choose_employee.html",
+            {"enterprise": enterprise, "employees": employees},
+        )
+    try:
+        employment = get_scoped(
+            Employment,
+            request.user,
+            employment_id,
+            Employment.objects.filter(enterprise=enterprise).select_related("person"),
+        )
+    except NotFound:
+        raise Http404() from None
+    kind = request.GET.get("kind", "")
+    if kind not in DocumentKind.values:
+        return redirect("envelopes:hr_timeline", public_id=employment.public_id)
+    templates = _templates(enterprise, kind)
+    form_kwargs: dict[str, Any] = {
+        "kind": kind,
+        "templates": templates,
+        "hr_users": _sealers(enterprise),
+        "people": _people(enterprise, employment.person),
+    }
+    if request.method == "POST":
+        form = EnvelopeFieldsForm(request.POST, **form_kwargs)
+        error: AccordError | None = None
+        if not form.is_valid():
+            error = _form_errors_as_error(form)
+        else:
+            try:
+                lifecycle.require_fits(employment, kind)
+                version = next(
+                    v
+                    for v in templates
+                    if str(v.public_id) == form.cleaned_data["template_version"]
+                )
+                envelope = drafting.create_from_template(
+                    enterprise=enterprise,
+                    person=employment.person,
+                    version=version,
+                    fields=form.structured(),
+                    created_by=request.user,
+                    parties=_parties(form, enterprise, employment.person),
+                    deadline=form.deadline_at(),
+                    employment=employment,
+                    title=form.cleaned_data.get("title", ""),
+                    send=request.POST.get("action") == "send",
+                )
+            except AccordError as exc:
+                error = exc
+            else:
+                if envelope.status == Envelope.Status.SENT:
+                    messages.success(request, _("已发送，等待盖章和签署。"))
+                else:
+                    messages.success(request, _("已保存草稿。"))
+                return redirect("envelopes:hr_detail", public_id=envelope.public_id)
+        ctx = _new_context(request, enterprise, employment, kind, form, error)
+        return render(request, "envelopes/hr/new.html", ctx, status=error.status)
+    form = EnvelopeFieldsForm(initial=_initial(employment, kind), **form_kwargs)
+    error = None  # the POST branch above returned
+    try:
+        lifecycle.require_fits(employment, kind)
+    except AccordError as exc:
+        error = exc
+    if not templates and error is None:
+        error = NotFound("contracts.template_not_found", "template_version")
+    ctx = _new_context(request, enterprise, employment, kind, form, error)
+    ctx["blocked"] = error is not None
+    return render(request, "envelopes/hr/new.html", ctx)
+
+
+@staff_page(Role.HR)
+@require_POST
+def envelope_check(request: HttpRequest, public_id) -> HttpResponse:
+    """The live legal check of the form (htmx): the problems that would stop the draft, each
+    with its article — the same rules as the public check-up (LCL Art. 19, 20, 23–24, 68–72)."""
+    enterprise = _own_enterprise(request.user, public_id)
+    employment = get_scoped(
+        Employment,
+        request.user,
+        request.GET.get("employment", ""),
+        Employment.objects.filter(enterprise=enterprise).select_related("person"),
+    )
+    kind = request.GET.get("kind", "")
+    form = EnvelopeFieldsForm(
+        request.POST,
+        kind=kind if kind in DocumentKind.values else DocumentKind.OFFER,
+        templates=[],
+        hr_users=[],
+        people=[],
+    )
+    form.is_valid()  # fills cleaned_data with the fields that parse
+    problems: list[Problem] = []
+    checked = kind in LABOUR_CONTRACT_KINDS
+    if checked:
+        try:
+            _draft, problems = drafting.legal_problems(
+                kind, form.structured(), enterprise=enterprise, person=employment.person
+            )
+        except AccordError as exc:
+            problems = exc.problems or [
+                Problem(exc.code, exc.message_zh, exc.message_en, exc.field)
+            ]
+    return render(
+        request,
+        "envelopes/hr/_legal_check.html",
+        {"problems": problems, "checked": checked},
+    )
+
+
+# ---- the detail and its actions -------------------------------------------------------------
+
+
+def _approvals(envelope: Envelope) -> list:
+    from accord.seals.models import SealApproval
+
+    digests = [d.current_sha256 for d in envelope.documents.all()]
+    return list(
+        SealApproval.objects.filter(
+            seal__enterprise_id=envelope.enterprise_id, document_sha256__in=digests
+        ).order_by("-created_at")[:10]
+    )
+
+
+ACTION_LABELS = {
+    "envelopes.envelope.create": gettext_lazy("创建"),
+    "envelopes.envelope.send": gettext_lazy("发送"),
+    "envelopes.envelope.complete": gettext_lazy("全部签署完成"),
+    "envelopes.envelope.remind": gettext_lazy("发送提醒"),
+    "envelopes.envelope.rejected": gettext_lazy("被拒签"),
+    "envelopes.envelope.withdrawn": gettext_lazy("撤回"),
+    "envelopes.envelope.voided": gettext_lazy("作废"),
+    "envelopes.envelope.expired": gettext_lazy("逾期未签"),
+    "envelopes.document.download": gettext_lazy("查看或下载文件"),
+    "envelopes.party.ready": gettext_lazy("轮到签署方签署"),
+    "envelopes.party.view": gettext_lazy("签署方查看文件"),
+    "envelopes.party.consent": gettext_lazy("签署方同意以电子形式订立"),
+    "envelopes.party.signature_image": gettext_lazy("签署方手写签名"),
+    "envelopes.party.sign": gettext_lazy("签署方签署"),
+    "envelopes.party.reject": gettext_lazy("签署方拒签"),
+}
+
+
+def _history(envelope: Envelope) -> list[AuditEntry]:
+    """Every audit entry of the envelope and its parties, oldest first, with a readable label."""
+    parties = {str(p.public_id): p for p in envelope.parties.all()}
+    ids = [str(envelope.public_id), *parties]
+    entries = list(AuditEntry.objects.filter(object_id__in=ids).order_by("at", "id")[:200])
+    for entry in entries:
+        label = ACTION_LABELS.get(entry.action, entry.action)
+        party = parties.get(entry.object_id)
+        if party is not None:
+            label = f"{label}（{party.get_role_display()}）"
+        entry.label = label  # type: ignore[attr-defined]
+        reason = (entry.changes or {}).get("reason")
+        has_reason = isinstance(reason, list) and len(reason) > 1
+        entry.reason = reason[1] if has_reason else ""  # type: ignore[attr-defined,index]
+    return entries
+
+
+def _detail(request: HttpRequest, envelope: Envelope, error=None) -> HttpResponse:
+    user = request.user
+    sender = services.is_sender(user, envelope)
+    parties = list(envelope.parties.all())
+    enterprise_party = next((p for p in parties if p.role == Party.Role.ENTERPRISE), None)
+    signed_any = any(p.status == Party.Status.SIGNED for p in parties)
+    can_seal = (
+        sender
+        and envelope.status == Envelope.Status.SENT
+        and enterprise_party is not None
+        and enterprise_party.status == Party.Status.READY
+        and services.may_seal(user, enterprise_party)
+    )
+    needs_approval = can_seal and services.needs_seal_approval(envelope)
+    approvals = _approvals(envelope) if needs_approval else []
+    from accord.envelopes.models import PartySignature
+
+    signatures = list(
+        PartySignature.objects.filter(party__envelope=envelope)
+        .select_related("party", "document", "signature")
+        .order_by("id")
+    )
+    ctx = {
+        "envelope": envelope,
+        "kind_label": KIND_LABELS.get(envelope.kind, envelope.kind),
+        "documents": list(envelope.documents.all()),
+        "parties": parties,
+        "signatures": signatures,
+        "history": _history(envelope),
+        "sender": sender,
+        "can_send": sender and envelope.status == Envelope.Status.DRAFT,
+        "can_withdraw": sender and envelope.status in Envelope.OPEN and not signed_any,
+        "can_void": sender and envelope.status == Envelope.Status.SENT and signed_any,
+        "can_seal": can_seal,
+        "needs_approval": needs_approval,
+        "approvals": approvals,
+        "approval_open": any(a.status in ("pending", "approved") for a in approvals),
+        "approved": any(a.status == "approved" for a in approvals),
+        "may_see_document": services.may_see_document(user, envelope),
+        "error": error,
+    }
+    return render(request, "envelopes/hr/detail.html", ctx, status=error.status if error else 200)
+
+
+@staff_page()
+def envelope_detail(request: HttpRequest, public_id) -> HttpResponse:
+    user = request.user
+    envelope = _envelope(user, public_id)
+    if not (services.is_sender(user, envelope) or user.has_role(*ALL_SEEING)):
+        # A worker's own envelope (the completion notice links here): their signing page.
+        party = services.party_of(user, envelope)
+        if party is None:
+            raise NotFound()
+        return redirect(f"/my/sign/{party.public_id}")
+    return _detail(request, envelope)
+
+
+def _act(request: HttpRequest, public_id, action) -> HttpResponse:
+    envelope = _sent_by_me(request.user, public_id)
+    try:
+        message = action(envelope)
+    except AccordError as exc:
+        return _detail(request, _envelope(request.user, public_id), error=exc)
+    messages.success(request, message)
+    return redirect("envelopes:hr_detail", public_id=envelope.public_id)
+
+
+@staff_page(Role.HR)
+@require_POST
+def envelope_send(request: HttpRequest, public_id) -> HttpResponse:
+    def send(envelope):
+        services.send_envelope(envelope, actor=request.user)
+        return _("已发送，等待盖章和签署。")
+
+    return _act(request, public_id, send)
+
+
+@staff_page(Role.HR)
+@require_POST
+def envelope_seal(request: HttpRequest, public_id) -> HttpResponse:
+    """The enterprise seals with a fresh TOTP code (Electronic Signature Law Art. 13)."""
+
+    def seal(envelope):
+        services.seal(envelope, user=request.user, otp_token=request.POST.get("otp", "").strip())
+        return _("已盖章。")
+
+    return _act(request, public_id, seal)
+
+
+@staff_page(Role.HR)
+@require_POST
+def envelope_request_approval(request: HttpRequest, public_id) -> HttpResponse:
+    def ask(envelope):
+        services.request_seal_approval(envelope, user=request.user)
+        return _("已提交用印审批申请。")
+
+    return _act(request, public_id, ask)
+
+
+@staff_page(Role.HR)
+@require_POST
+def envelope_withdraw(request: HttpRequest, public_id) -> HttpResponse:
+    def withdraw(envelope):
+        services.withdraw(envelope, user=request.user, reason=request.POST.get("reason", ""))
+        return _("已撤回。")
+
+    return _act(request, public_id, withdraw)
+
+
+@staff_page(Role.HR)
+@require_POST
+def envelope_void(request: HttpRequest, public_id) -> HttpResponse:
+    def void(envelope):
+        services.void(envelope, user=request.user, reason=request.POST.get("reason", ""))
+        return _("已作废。")
+
+    return _act(request, public_id, void)
+
+
+# ---- the lifecycle timeline -----------------------------------------------------------------
+
+
+@staff_page()
+def employment_timeline(request: HttpRequest, public_id) -> HttpResponse:
+    user = request.user
+    employment = _employment(user, public_id)
+    is_hr = employment.enterprise_id in user.enterprise_ids
+    steps = lifecycle.allowed_steps(employment) if is_hr else []
+    stages: list[tuple[str, list]] = []
+    for step in steps:
+        if not stages or stages[-1][0] != step.stage:
+            stages.append((step.stage, []))
+        stages[-1][1].append(step)
+    new_url = reverse("envelopes:hr_new", args=[employment.enterprise.public_id])
+    return render(
+        request,
+        "envelopes/hr/timeline.html",
+        {
+            "employment": employment,
+            "events": lifecycle.timeline(employment, scoped(Envelope, user)),
+            "stages": [(lifecycle.STAGE_LABELS[name], items) for name, items in stages],
+            "kind_labels": KIND_LABELS,
+            "new_url": f"{new_url}?employment={employment.public_id}",
+            "is_hr": is_hr,
+        },
+    )
