@@ -45,7 +45,20 @@ def _reference_data(request):
 
         for name in REFERENCE_DATA_MIGRATIONS:
             importlib.import_module(name).load(apps, None)
+        from django.db import connection
+
+        from accord.envelopes import retention
+
+        retention.install_guard(connection)  # idempotent; the flush may have run without it
     yield
+    if _uses_transactional_db(request):
+        from django.db import connection
+
+        if connection.vendor == "sqlite":
+            from accord.envelopes import retention
+
+            # SQLite's flush is DELETE FROM, which the LCL Art. 50 guard rightly refuses.
+            retention.remove_guard(connection)
 
 
 @pytest.fixture(autouse=True)

@@ -223,6 +223,9 @@ class EnvelopeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("劳动者姓名、文件编号或标题"))
     status = django_filters.ChoiceFilter(choices=Envelope.Status.choices, label=_("状态"))
     kind = django_filters.ChoiceFilter(choices=KIND_CHOICES, label=_("文件类型"))
+    enterprise = django_filters.UUIDFilter(
+        field_name="enterprise__public_id", widget=forms.HiddenInput
+    )
 
     class Meta:
         model = Envelope

@@ -12,6 +12,18 @@ def expire_and_remind() -> dict[str, int]:
     return {"expired": services.expire_due(), "reminded": services.remind_due()}
 
 
+@task()
+def daily_housekeeping() -> dict[str, int]:
+    """Old archive exports (7 days) and never-sent drafts (90 days) go; signed documents stay
+    (LCL Art. 50, retention.py)."""
+    from accord.envelopes import archive, retention
+
+    return {
+        "exports": archive.purge_old_exports(7) or 0,
+        "drafts": retention.purge_drafts(90) or 0,
+    }
+
+
 def register() -> None:
     from accord.core import events, schedule
     from accord.envelopes import services
@@ -24,3 +36,7 @@ def register() -> None:
     @schedule.every(300, "envelopes.expire_and_remind")
     def due_check() -> None:
         expire_and_remind.enqueue()
+
+    @schedule.every(86_400, "envelopes.daily_housekeeping")
+    def housekeeping_check() -> None:
+        daily_housekeeping.enqueue()

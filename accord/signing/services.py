@@ -140,8 +140,9 @@ def send_signing_code(intent: SigningIntent) -> None:
             "该签署请求已完成或已失效，请重新发起。",
             "This signing request is finished or void; start a new one.",
         )
+    # An envelope holds up to 10 documents, each confirmed with its own code.
     ratelimit.hit(
-        f"signing-code:{person.pk}", limit=5, window=600, code="signing.code_rate_limited"
+        f"signing-code:{person.pk}", limit=10, window=600, code="signing.code_rate_limited"
     )
     code = f"{secrets.randbelow(10**6):06d}"
     intent.code_hash = _code_hash(intent, intent.document_sha256, code)

@@ -296,6 +296,8 @@ def enterprise_detail_page(
             "employees": employees,
             "history": history,
             "is_hr": enterprise.pk in request.user.enterprise_ids,
+            "can_read_workspace": enterprise.pk in request.user.enterprise_ids
+            or request.user.has_role(Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR),
             "can_register": manages_enterprise(request.user, enterprise),
             "error": error,
             "form": form or {},
