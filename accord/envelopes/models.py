@@ -102,6 +102,10 @@ class EnvelopeDocument(AccordModel):
     current_sha256 = models.CharField(max_length=64)
     pages = models.PositiveSmallIntegerField(default=0)
     size = models.PositiveIntegerField(default=0)
+    # PAdES B-LTA: a document timestamp over the completed file, renewed before the TSA
+    # certificate that made it expires (services.archive_documents, renew_archives_due).
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archive_renew_after = models.DateField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["envelope", "position"]

@@ -1113,6 +1113,57 @@ def notify_completion(event) -> None:
         request_notification(user, f"已完成：{envelope.title}", envelope.number, "/my/documents")
 
 
+# ---- archiving (PAdES B-LTA) ------------------------------------------------------------------
+
+
+def archive_documents(envelope: Envelope) -> int:
+    """Give each document of a completed envelope its archive timestamp (B-LTA), or renew it;
+    each archived version is recorded in the evidence ledger like a signature."""
+    if envelope.status != Envelope.Status.COMPLETED:
+        return 0
+    done = 0
+    for doc in envelope.documents.all():
+        pdf = providers.load_document(doc.current_sha256)
+        archived = signing.archive_timestamp(pdf, document_kind=doc.kind)
+        digest = providers.store_document(archived.pdf)
+        with transaction.atomic():
+            updated = EnvelopeDocument.objects.filter(
+                pk=doc.pk, current_sha256=doc.current_sha256
+            ).update(
+                current_sha256=digest,
+                size=len(archived.pdf),
+                archived_at=timezone.now(),
+                archive_renew_after=signing.archive_renew_after(),
+            )
+            if updated:
+                audit.record(
+                    "envelopes.document.archive_timestamp",
+                    envelope,
+                    changes={
+                        "document": [None, doc.number],
+                        "sha256": [doc.current_sha256, digest],
+                    },
+                )
+                done += 1
+    return done
+
+
+def archive_completed(event) -> None:
+    envelope = Envelope.objects.filter(public_id=event.payload["envelope"]).first()
+    if envelope is not None and not envelope.documents.filter(archived_at__isnull=False).exists():
+        archive_documents(envelope)
+
+
+def renew_archives_due(today: dt.date | None = None, limit: int = 200) -> int:
+    today = today or timezone.localdate()
+    ids = (
+        EnvelopeDocument.objects.filter(archive_renew_after__lte=today)
+        .values_list("envelope_id", flat=True)
+        .distinct()[:limit]
+    )
+    return sum(archive_documents(e) for e in Envelope.objects.filter(pk__in=list(ids)))
+
+
 def party_for_link(token: str) -> Party:
     party = (
         Party.objects.select_related("envelope")

@@ -16,11 +16,12 @@ def expire_and_remind() -> dict[str, int]:
 def daily_housekeeping() -> dict[str, int]:
     """Old archive exports (7 days) and never-sent drafts (90 days) go; signed documents stay
     (LCL Art. 50, retention.py)."""
-    from accord.envelopes import archive, retention
+    from accord.envelopes import archive, retention, services
 
     return {
         "exports": archive.purge_old_exports(7) or 0,
         "drafts": retention.purge_drafts(90) or 0,
+        "archives_renewed": services.renew_archives_due(),
     }
 
 
@@ -32,6 +33,7 @@ def register() -> None:
     events.subscriber("envelope.completed", "envelopes.notify_completion")(
         services.notify_completion
     )
+    events.subscriber("envelope.completed", "envelopes.archive")(services.archive_completed)
 
     @schedule.every(300, "envelopes.expire_and_remind")
     def due_check() -> None:

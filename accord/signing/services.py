@@ -390,6 +390,32 @@ def seal_with_bureau(
         )
 
 
+# ---- archiving: a document timestamp over the signed file (PAdES B-LTA) ----------------------
+
+
+def archive_timestamp(document: bytes, *, document_kind: str = "document") -> SignedDocument:
+    """Add validation data and a document timestamp (B-LTA) to a signed PDF, or renew the chain
+    of archive timestamps; recorded like a signature (by the TSA's certificate) and in the ledger,
+    so /verify finds the archived file too. Call it again before the TSA certificate expires."""
+    from accord.signing.pdf import add_document_timestamp, last_field_name
+
+    open_pdf(document, allow_scripts=True)
+    digest = sha256(document)
+    archived = add_document_timestamp(document)
+    cert = pki.tsa_certificate()
+    signed = SignedPdf(archived, last_field_name(archived) or "archive-timestamp")
+    with transaction.atomic():
+        return SignedDocument(
+            archived, _record(signed, digest, cert, "B-LTA", None, f"{document_kind}:archive", None)
+        )
+
+
+def archive_renew_after():
+    """When an archive timestamp made now must be renewed: 90 days before the TSA certificate
+    that made it expires."""
+    return (pki.tsa_certificate().not_after - timedelta(days=90)).date()
+
+
 def _record(
     signed: SignedPdf,
     input_digest: str,

@@ -76,7 +76,11 @@ def test_lcl_art10_contract_is_sealed_then_signed_by_the_worker_and_recorded(sho
     assert envelope.status == Envelope.Status.COMPLETED
     pdf = providers.load_document(envelope.documents.get().current_sha256)
     report = verify_pdf(pdf)
-    assert report.valid and len(report.signatures) == 2
+    assert report.valid and [s.kind for s in report.signatures] == [
+        "signature",
+        "signature",
+        "document_timestamp",  # archived (B-LTA) once completed
+    ]
     assert report.signatures[0].certification  # the seal certifies; the worker fills its field
     assert Entry.objects.filter(kind="document.signed").count() >= 2
     actions = set(
@@ -252,3 +256,29 @@ def test_lcl_art50_termination_ends_employment_and_keeps_documents_two_years(sho
     assert job.end_date == leave
     kept = set(Envelope.objects.filter(person=shop.worker).values_list("retain_until", flat=True))
     assert kept == {leave.replace(year=leave.year + 2)}
+
+
+def test_completed_contract_is_archived_b_lta_in_the_ledger_and_renewed_when_due(shop, client):
+    envelope = _contract(shop, send=True)
+    services.seal(envelope, user=shop.hr, otp_token=totp_code(shop.hr))
+    _worker_signs(shop, envelope)
+    signed_sha = envelope.documents.get().current_sha256
+    deliver_pending()  # the archive subscriber runs on envelope.completed
+    doc = envelope.documents.get()
+    assert doc.archived_at is not None and doc.current_sha256 != signed_sha
+    report = verify_pdf(providers.load_document(doc.current_sha256))
+    assert report.valid
+    assert [s.kind for s in report.signatures][-1] == "document_timestamp"
+    # /verify finds the archived file's ledger entry like any signature's.
+    page = client.post("/verify", {"file": _upload(providers.load_document(doc.current_sha256))})
+    assert page.status_code == 200 and 'data-ledger-proof="ok"' in page.content.decode()
+    before = doc.current_sha256
+    assert services.renew_archives_due(doc.archive_renew_after) == 1
+    doc.refresh_from_db()
+    assert doc.current_sha256 != before and verify_pdf(providers.load_document(doc.current_sha256)).valid
+
+
+def _upload(data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("contract.pdf", data, content_type="application/pdf")
