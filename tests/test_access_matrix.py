@@ -80,6 +80,21 @@ OBJECT_URLS = [
     ObjectUrl("post", "/api/v1/envelopes/{envelope}/consent", {}, owner_status=403),
     ObjectUrl("post", "/api/v1/envelopes/{envelope}/signing-code", {}, owner_status=403),
     ObjectUrl("post", "/api/v1/envelopes/{envelope}/sign", {"code": "123456"}, owner_status=403),
+    ObjectUrl("get", "/envelopes/{envelope}/"),
+    ObjectUrl("get", "/envelopes/{envelope}/evidence.pdf", owner_status=409),
+    ObjectUrl("get", "/api/v1/envelopes/{envelope}/evidence-report.pdf", owner_status=409),
+    ObjectUrl("get", "/enterprises/{enterprise}/contracts"),
+    ObjectUrl("get", "/api/v1/enterprises/{enterprise}/contract-workspace"),
+    ObjectUrl(
+        "get", "/enterprises/{enterprise}/envelopes/new?employment={employment}&kind=labour_fixed"
+    ),
+    ObjectUrl("get", "/employments/{employment}/timeline"),
+    ObjectUrl("get", "/api/v1/employments/{employment}/timeline"),
+    ObjectUrl("get", "/enterprises/{enterprise}/seals"),
+    ObjectUrl("get", "/api/v1/enterprises/{enterprise}/seals"),
+    ObjectUrl("get", "/enterprises/{enterprise}/webhooks"),
+    ObjectUrl("get", "/api/v1/enterprises/{enterprise}/webhooks"),
+    ObjectUrl("get", "/enterprises/{enterprise}/batches/"),
     ObjectUrl(
         "put",
         "/api/v1/envelopes/{envelope}/signature-image",
