@@ -76,7 +76,11 @@ def publish(topic: str, payload: dict[str, Any]) -> OutboxEvent:
             for s in subscribers_for(topic)
         ]
     )
-    transaction.on_commit(_enqueue_delivery)
+    # One wake-up of the delivery task per transaction, however many events it publishes
+    # (a batch commits hundreds at once).
+    pending = transaction.get_connection().run_on_commit
+    if not any(hook[1] is _enqueue_delivery for hook in pending):
+        transaction.on_commit(_enqueue_delivery)
     return event
 
 

@@ -222,7 +222,8 @@ def _check_parties(enterprise: Enterprise, person: Person, parties: list[PartyIn
         raise InvalidInput.from_problems(problems)
 
 
-def _check_documents(documents: list[DocumentInput]) -> None:
+def _check_documents(documents: list[DocumentInput]) -> list[int]:
+    """Each document's page count; raises for a bad one."""
     if not 1 <= len(documents) <= MAX_DOCUMENTS:
         raise InvalidInput(
             "envelope.documents_count",
@@ -238,14 +239,15 @@ def _check_documents(documents: list[DocumentInput]) -> None:
                 "The document is larger than 20 MB.",
                 f"documents[{i}]",
             )
-        open_pdf(doc.pdf)  # raises signing.pdf_* for encrypted, malformed, script-bearing files
-
-
-def _page_count(pdf: bytes) -> int:
-    try:
-        return int(open_pdf(pdf).root["/Pages"]["/Count"])
-    except Exception:  # the count is a display aid; open_pdf already accepted the file
-        return 0
+    pages = []
+    for doc in documents:
+        # open_pdf raises signing.pdf_* for encrypted, malformed, script-bearing files.
+        reader = open_pdf(doc.pdf)
+        try:
+            pages.append(int(reader.root["/Pages"]["/Count"]))
+        except (KeyError, TypeError, ValueError):  # the count is a display aid only
+            pages.append(0)
+    return pages
 
 
 @transaction.atomic
@@ -284,7 +286,7 @@ def create_envelope(
         raise InvalidInput("core.required", "此项为必填项。", "This field is required.", "title")
     parties = parties or default_parties(person)
     _check_parties(enterprise, person, parties)
-    _check_documents(documents)
+    page_counts = _check_documents(documents)
     if deadline is not None and deadline <= timezone.now():
         raise InvalidInput(
             "envelope.deadline_past",
@@ -321,7 +323,7 @@ def create_envelope(
             kind=doc.kind if doc.kind in DocumentKind.values else kind,
             original_sha256=digest,
             current_sha256=digest,
-            pages=_page_count(doc.pdf),
+            pages=page_counts[position - 1],
             size=len(doc.pdf),
         )
     for p in parties:
@@ -1056,6 +1058,9 @@ def notify_party(event) -> None:
                 f"{envelope.enterprise.name} · {envelope.number}",
                 f"/my/sign/{party.public_id}",
             )
+        return
+    if envelope.batch_id and not reminder:
+        # A batch is sealed from its own page (批量盖章): no inbox notice per envelope.
         return
     for user in _sealers(party):
         request_notification(

@@ -55,11 +55,12 @@ PASSWORD = "Correct-horse-42"  # what tests/conftest.py's make_user gives every 
 STAFF_ROLES = ["admin", "bureau_officer", "auditor", "street_officer", "hr", "mediator"]
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def browser(django_db_blocker):
-    """One Chromium for the browser tests, stopped when they are done: Playwright's sync API
+    """One Chromium per test module, stopped when the module is done: Playwright's sync API
     keeps an event loop running in this thread, and code that calls asyncio.run() (pyHanko's
-    synchronous signing) cannot run while it does."""
+    synchronous signing) cannot run while it does. Modules in other packages import this
+    fixture; a wider scope would keep the loop running into the next package's tests."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

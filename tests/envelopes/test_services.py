@@ -275,7 +275,10 @@ def test_completed_contract_is_archived_b_lta_in_the_ledger_and_renewed_when_due
     before = doc.current_sha256
     assert services.renew_archives_due(doc.archive_renew_after) == 1
     doc.refresh_from_db()
-    assert doc.current_sha256 != before and verify_pdf(providers.load_document(doc.current_sha256)).valid
+    assert (
+        doc.current_sha256 != before
+        and verify_pdf(providers.load_document(doc.current_sha256)).valid
+    )
 
 
 def _upload(data: bytes):

@@ -26,6 +26,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
         )
+        parser.add_argument(
+            "--task-workers",
+            type=int,
+            default=None,
+            help="task worker processes (default: one per CPU on PostgreSQL, one on SQLite, "
+            "which has a single writer)",
+        )
 
     def handle(self, *args, **opts):
         accord = [sys.executable, "-m", "accord"]
@@ -54,7 +61,13 @@ class Command(BaseCommand):
             "--graceful-timeout",
             "5",
         ]
-        procs = [subprocess.Popen(web_cmd), subprocess.Popen(worker_cmd)]
+        from django.db import connection
+
+        task_workers = opts["task_workers"] or (
+            1 if connection.vendor == "sqlite" else max(1, os.cpu_count() or 1)
+        )
+        procs = [subprocess.Popen(web_cmd)]
+        procs += [subprocess.Popen(worker_cmd) for _ in range(task_workers)]
         self.stdout.write(
             self.style.SUCCESS(
                 f"Accord is serving on http://{opts['host']}:{opts['port']}/ with its task worker. Ctrl-C stops both."

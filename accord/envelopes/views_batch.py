@@ -1,0 +1,193 @@
+"""Batch pages: upload a spreadsheet, see every problem by row/column/article, start the sending
+and follow it on a progress bar, and seal the batch's envelopes with one code (批量盖章)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accord.contracts.models import LABOUR_CONTRACT_KINDS, TemplateVersion
+from accord.core.errors import AccordError, InvalidInput, NotFound
+from accord.core.scoping import get_scoped, scoped
+from accord.envelopes import batches
+from accord.envelopes.models import Batch
+from accord.envelopes.scoping import ALL_SEEING
+from accord.identity.models import Enterprise, Role
+from accord.identity.scoping import manages_enterprise
+from accord.web.views import staff_page
+
+BATCH_ROLES = (Role.HR, Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)
+HTMX_STOP_POLLING = 286  # htmx stops an `every 2s` trigger on this status
+
+
+def _enterprise(request: HttpRequest, public_id) -> Enterprise:
+    enterprise = get_scoped(Enterprise, request.user, public_id)
+    if not (manages_enterprise(request.user, enterprise) or request.user.has_role(*ALL_SEEING)):
+        raise NotFound()
+    return enterprise
+
+
+def _batch(request: HttpRequest, public_id) -> Batch:
+    return get_scoped(Batch, request.user, public_id)
+
+
+def _versions(enterprise: Enterprise):
+    return (
+        TemplateVersion.objects.filter(
+            status=TemplateVersion.Status.PUBLISHED, template__kind__in=LABOUR_CONTRACT_KINDS
+        )
+        .filter(Q(template__enterprise__isnull=True) | Q(template__enterprise=enterprise))
+        .select_related("template")
+        .order_by("template__enterprise_id", "template__code", "-number")
+    )
+
+
+@staff_page(*BATCH_ROLES)
+def batch_list(request: HttpRequest, public_id) -> HttpResponse:
+    enterprise = _enterprise(request, public_id)
+    items = scoped(Batch, request.user).filter(enterprise=enterprise).order_by("-created_at")[:100]
+    return render(
+        request,
+        "envelopes/batch/list.html",
+        {
+            "enterprise": enterprise,
+            "batches": [(b, batches.progress(b)) for b in items],
+            "can_manage": manages_enterprise(request.user, enterprise),
+        },
+    )
+
+
+@staff_page(*BATCH_ROLES)
+def batch_new(request: HttpRequest, public_id) -> HttpResponse:
+    enterprise = _enterprise(request, public_id)
+    if not manages_enterprise(request.user, enterprise):
+        raise NotFound()
+    versions = list(_versions(enterprise))
+    error, form = None, {"deadline_days": "7"}
+    if request.method == "POST":
+        form = {
+            "template_version": request.POST.get("template_version", ""),
+            "deadline_days": request.POST.get("deadline_days", "7"),
+            "skip_bad_rows": request.POST.get("skip_bad_rows") == "on",
+        }
+        upload = request.FILES.get("file")
+        try:
+            version = next(
+                (v for v in versions if str(v.public_id) == form["template_version"]), None
+            )
+            if version is None:
+                raise InvalidInput(
+                    "core.required",
+                    "请选择劳动合同模板。",
+                    "Choose a labour contract template.",
+                    "template_version",
+                )
+            if upload is None:
+                raise InvalidInput(
+                    "core.required",
+                    "请选择要上传的表格。",
+                    "Choose a spreadsheet to upload.",
+                    "file",
+                )
+            try:
+                days = int(form["deadline_days"] or 7)
+            except ValueError:
+                days = 0  # refused below with the allowed range
+            batch, created = batches.upload(
+                enterprise,
+                data=upload.read(batches.sheet.MAX_BYTES + 1),
+                file_name=upload.name or "",
+                version=version,
+                user=request.user,
+                skip_bad_rows=form["skip_bad_rows"],
+                deadline_days=days,
+            )
+        except AccordError as exc:
+            error = exc
+        else:
+            if not created:
+                messages.info(
+                    request,
+                    _("这个文件已经上传过（同一模板版本），以下是当时的批次，不会重复发送。"),
+                )
+            return redirect("envelopes:batch_detail", public_id=batch.public_id)
+    return render(
+        request,
+        "envelopes/batch/new.html",
+        {"enterprise": enterprise, "versions": versions, "error": error, "form": form},
+        status=error.status if error else 200,
+    )
+
+
+def _detail_context(request: HttpRequest, batch: Batch) -> dict:
+    progress = batches.progress(batch)
+    can_manage = manages_enterprise(request.user, batch.enterprise)
+    return {
+        "batch": batch,
+        "p": progress,
+        "problems": batches.sorted_problems(batch)[:1000],
+        "problems_count": len(batch.problems),
+        "can_manage": can_manage,
+        "can_start": can_manage and batch.status in (Batch.Status.CHECKED, Batch.Status.FAILED),
+        "ready_to_seal": batches.ready_to_seal(batch).count() if can_manage and batch.sent else 0,
+        "seal": batches.seal_progress(batch),
+        "polling": _polling(batch),
+    }
+
+
+def _polling(batch: Batch) -> bool:
+    seal = batches.seal_progress(batch) or {}
+    return batch.status in (Batch.Status.QUEUED, Batch.Status.SENDING) or seal.get("status") in (
+        "queued",
+        "sealing",
+    )
+
+
+@staff_page(*BATCH_ROLES)
+def batch_detail(request: HttpRequest, public_id) -> HttpResponse:
+    batch = _batch(request, public_id)
+    return render(request, "envelopes/batch/detail.html", _detail_context(request, batch))
+
+
+@staff_page(*BATCH_ROLES)
+def batch_progress(request: HttpRequest, public_id) -> HttpResponse:
+    """The progress fragment polled every 2 s; answers 286 (htmx: stop polling) once finished."""
+    batch = _batch(request, public_id)
+    ctx = _detail_context(request, batch)
+    response = render(request, "envelopes/batch/_progress.html", ctx)
+    if not ctx["polling"]:
+        response.status_code = HTMX_STOP_POLLING
+    return response
+
+
+@staff_page(*BATCH_ROLES)
+@require_POST
+def batch_start(request: HttpRequest, public_id) -> HttpResponse:
+    batch = _batch(request, public_id)
+    if not manages_enterprise(request.user, batch.enterprise):
+        raise NotFound()
+    try:
+        batches.start(batch, user=request.user)
+    except AccordError as exc:
+        batch.refresh_from_db()
+        ctx = _detail_context(request, batch) | {"error": exc}
+        return render(request, "envelopes/batch/detail.html", ctx, status=exc.status)
+    return redirect("envelopes:batch_detail", public_id=batch.public_id)
+
+
+@staff_page(*BATCH_ROLES)
+@require_POST
+def batch_seal(request: HttpRequest, public_id) -> HttpResponse:
+    batch = _batch(request, public_id)
+    if not manages_enterprise(request.user, batch.enterprise):
+        raise NotFound()
+    try:
+        batches.start_seal_all(batch, user=request.user, otp_token=request.POST.get("otp", ""))
+    except AccordError as exc:
+        ctx = _detail_context(request, batch) | {"seal_error": exc}
+        return render(request, "envelopes/batch/detail.html", ctx, status=exc.status)
+    return redirect("envelopes:batch_detail", public_id=batch.public_id)
