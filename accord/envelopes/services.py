@@ -416,19 +416,8 @@ def _advance(envelope: Envelope) -> None:
     now = timezone.now()
     for party in pending:
         if party.order == current and party.status == Party.Status.WAITING:
-            party.status = Party.Status.READY
             party.notified_at = now
-            party.save(update_fields=["status", "notified_at", "updated_at"])
-            audit.record(
-                "envelopes.party.ready",
-                party,
-                enterprise_id=envelope.enterprise_id,
-                changes={"status": ["waiting", "ready"]},
-            )
-            publish(
-                "envelope.party_ready",
-                _payload(envelope, party=str(party.public_id), role=party.role),
-            )
+            _party_moves(envelope, party, Party.Status.READY, ["notified_at"], "ready")
 
 
 def _complete(envelope: Envelope, parties: list[Party]) -> None:
@@ -683,21 +672,26 @@ def _store_signed(doc: EnvelopeDocument, party: Party, signed: signing.SignedDoc
 
 
 def _mark_signed(envelope: Envelope, party: Party, user) -> None:
-    party.status = Party.Status.SIGNED
     party.signed_at = timezone.now()
     party.signed_by = user
-    party.save(update_fields=["status", "signed_at", "signed_by", "updated_at"])
+    _party_moves(envelope, party, Party.Status.SIGNED, ["signed_at", "signed_by"], "signed")
+    _advance(envelope)
+
+
+def _party_moves(envelope: Envelope, party: Party, status: str, fields: list[str], verb: str):
+    """A party's state change: saved, audited and published (envelope.party_<verb>)."""
+    before = party.status
+    party.status = status
+    party.save(update_fields=["status", *fields, "updated_at"])
     audit.record(
-        "envelopes.party.sign",
+        f"envelopes.party.{'sign' if verb == 'signed' else verb}",
         party,
         enterprise_id=envelope.enterprise_id,
-        changes={"status": ["ready", "signed"]},
+        changes={"status": [before, status]},
     )
     publish(
-        "envelope.party_signed",
-        _payload(envelope, party=str(party.public_id), role=party.role),
+        f"envelope.party_{verb}", _payload(envelope, party=str(party.public_id), role=party.role)
     )
-    _advance(envelope)
 
 
 # ---- a person signs (worker, legal representative) --------------------------------------------

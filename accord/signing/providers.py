@@ -165,3 +165,28 @@ def provider(name: str = "builtin") -> SigningProvider:
             "provider",
         )
     return PROVIDERS[name]
+
+
+def record_remote_request(
+    provider_name: str, request_id: str, client_ref: str, digest: str, document_name: str
+):
+    """The local record of a request handed to a remote provider (ours or a vendor), audited."""
+    from django.db import transaction
+
+    from accord.core import audit
+    from accord.signing.models import RemoteSigningRequest
+
+    with transaction.atomic():
+        req = RemoteSigningRequest.objects.create(
+            provider=provider_name,
+            request_id=request_id,
+            client_ref=client_ref,
+            document_sha256=digest,
+        )
+        audit.record(
+            "signing.remote.prepare",
+            req,
+            label=document_name or digest[:12],
+            changes={"provider": [None, provider_name]},
+        )
+    return req

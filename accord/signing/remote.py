@@ -31,7 +31,13 @@ from django.db import IntegrityError, transaction
 from accord.core import audit
 from accord.core.errors import AccordError, Conflict, InvalidInput, NotFound
 from accord.signing.models import ProcessedWebhook, RemoteSigningRequest
-from accord.signing.providers import ProviderRequest, load_document, provider, store_document
+from accord.signing.providers import (
+    ProviderRequest,
+    load_document,
+    provider,
+    record_remote_request,
+    store_document,
+)
 
 WEBHOOK_TOLERANCE_SECONDS = 300
 
@@ -124,19 +130,9 @@ class RemoteProvider:
             }
         ).encode()
         answer = json.loads(self._call("POST", "/v1/requests", body))
-        with transaction.atomic():
-            req = RemoteSigningRequest.objects.create(
-                provider=self.name,
-                request_id=answer["request_id"],
-                client_ref=client_ref,
-                document_sha256=digest,
-            )
-            audit.record(
-                "signing.remote.prepare",
-                req,
-                label=document_name or digest[:12],
-                changes={"provider": [None, self.name]},
-            )
+        req = record_remote_request(
+            self.name, answer["request_id"], client_ref, digest, document_name
+        )
         return self._as_request(req)
 
     def request(self, request_id: str) -> ProviderRequest:

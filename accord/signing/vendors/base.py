@@ -38,7 +38,12 @@ from django.db import IntegrityError, transaction
 from accord.core import audit
 from accord.core.errors import AccordError, Conflict, InvalidInput, NotFound
 from accord.signing.models import ProcessedWebhook, RemoteSigningRequest
-from accord.signing.providers import ProviderRequest, load_document, store_document
+from accord.signing.providers import (
+    ProviderRequest,
+    load_document,
+    record_remote_request,
+    store_document,
+)
 
 CALLBACK_TOLERANCE_SECONDS = 15 * 60  # the vendors' own replay window for timestamps
 
@@ -229,19 +234,7 @@ class VendorAdapter:
             document_name=document_name or "document.pdf",
             client_ref=client_ref,
         )
-        with transaction.atomic():
-            req = RemoteSigningRequest.objects.create(
-                provider=self.name,
-                request_id=request_id,
-                client_ref=client_ref,
-                document_sha256=digest,
-            )
-            audit.record(
-                "signing.remote.prepare",
-                req,
-                label=document_name or digest[:12],
-                changes={"provider": [None, self.name]},
-            )
+        req = record_remote_request(self.name, request_id, client_ref, digest, document_name)
         return self._as_request(req)
 
     def request(self, request_id: str) -> ProviderRequest:
