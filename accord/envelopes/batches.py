@@ -433,6 +433,8 @@ def send_row(
                 start_date=row["fields"]["start_date"],
             )
             person = job.person
+        elif key not in known.done:
+            _refuse_second_contract(batch, person, row["fields"].get("start_date"), key)
         envelope = drafting.create_from_template(
             enterprise=batch.enterprise,
             person=person,
@@ -450,6 +452,28 @@ def send_row(
         known.jobs[person.pk] = job
         known.done.add(key)
     return envelope
+
+
+def _refuse_second_contract(batch: Batch, person: Person, start_date, key: str) -> None:
+    """The same worker must not be sent a second labour contract for the same start date (for
+    instance the same file uploaded again with another template version)."""
+    if Envelope.objects.filter(enterprise=batch.enterprise, idempotency_key=key).exists():
+        return  # this very row, sent before: create_from_template returns it
+    others = Envelope.objects.filter(
+        enterprise=batch.enterprise,
+        person=person,
+        kind__in=LABOUR_CONTRACT_KINDS,
+        status__in=[Envelope.Status.DRAFT, Envelope.Status.SENT, Envelope.Status.COMPLETED],
+    )
+    day = str(start_date or "")[:10]
+    if any(v.get("term.start_date") == day for v in others.values_list("values", flat=True)):
+        raise Conflict(
+            "batch.contract_exists",
+            f"该劳动者已有自 {day} 起的劳动合同（签署中或已签署），本行不再发送。",
+            f"This worker already has a labour contract from {day} (being signed or signed); "
+            "this row is not sent again.",
+            "id_number",
+        )
 
 
 def _failure(row: dict[str, Any], exc: AccordError) -> list[dict[str, Any]]:

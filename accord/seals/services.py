@@ -16,6 +16,7 @@ stable ``seal.*`` codes.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -82,6 +83,10 @@ __all__ = [
 
 
 # ---- reading the state ------------------------------------------------------------------------
+
+
+# An approval is for sealing soon after it was given, not for whenever (docs/seals.md).
+APPROVAL_VALID_FOR = timedelta(days=7)
 
 
 def usable_seals(user, enterprise: Enterprise) -> QuerySet[Seal]:
@@ -349,6 +354,15 @@ def _authorise_use(seal: Seal, user, digest: str, document_kind: str) -> SealApp
             seal=seal, document_sha256=digest, document_kind=document_kind
         )
         approval = approvals.filter(status=SealApproval.Status.APPROVED).first()
+        if approval is not None and approval.decided_at is not None:
+            if timezone.now() - approval.decided_at > APPROVAL_VALID_FOR:
+                raise PermissionDenied(
+                    "seal.approval_expired",
+                    f"该文件的用印批准已超过 {APPROVAL_VALID_FOR.days} 天有效期，请重新申请。",
+                    f"The approval to seal this document is older than {APPROVAL_VALID_FOR.days} "
+                    "days; ask for a new one.",
+                    "document",
+                )
         if approval is None:
             pending = approvals.filter(status=SealApproval.Status.PENDING).exists()
             raise PermissionDenied(

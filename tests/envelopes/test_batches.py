@@ -166,6 +166,27 @@ def test_same_file_twice_is_one_batch_and_no_new_envelopes(shop):
     assert Batch.objects.count() == 1 and Envelope.objects.count() == 2
 
 
+def test_same_file_with_another_template_version_sends_no_second_contract(shop):
+    from accord.contracts import templates
+
+    data = xlsx([row(1), row(2)])
+    first = upload(shop, data)
+    batches.start(first, user=shop.hr)
+    batches.run_all(first)
+    old = published("labour-fixed")
+    newer = templates.new_version(old.template, title=old.title, sections=old.sections)
+    newer = templates.publish(newer)
+    second, created = batches.upload(
+        shop.enterprise, data=data, file_name="again.xlsx", version=newer, user=shop.hr
+    )
+    assert created
+    batches.start(second, user=shop.hr)
+    batches.run_all(second)
+    second.refresh_from_db()
+    assert Envelope.objects.count() == 2 and second.sent == 0 and second.failed == 2
+    assert {p["code"] for p in second.problems} == {"batch.contract_exists"}
+
+
 def test_interrupted_task_resumes_and_each_row_gets_exactly_one_envelope(shop):
     data = xlsx([row(n) for n in range(1, 7)])
     batch = upload(shop, data)

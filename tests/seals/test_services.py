@@ -371,6 +371,39 @@ def test_termination_notice_needs_an_approval_of_that_exact_document(
     ]
 
 
+def test_an_approval_older_than_seven_days_has_expired(platform, contract_pdf, firm):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    _enterprise, seal, boss, clerk = firm
+    approval = approvals.request_approval(
+        seal,
+        user=clerk,
+        document_sha256=sha256(contract_pdf),
+        title="解除劳动合同通知书",
+        document_kind="termination",
+    )
+    approvals.decide_approval(approval, user=boss, approve=True)
+    SealApproval.objects.filter(pk=approval.pk).update(
+        decided_at=timezone.now() - dt.timedelta(days=8)
+    )
+    err = error_of(
+        lambda d: services.use_seal(
+            d,
+            seal=seal,
+            user=clerk,
+            otp_token=code(clerk),
+            document_kind="termination",
+            title="解除劳动合同通知书",
+        ),
+        contract_pdf,
+    )
+    assert err.code == "seal.approval_expired"
+    approval.refresh_from_db()
+    assert approval.status == SealApproval.Status.APPROVED  # not used up by the refusal
+
+
 def test_a_failed_signing_gives_the_approval_back(platform, contract_pdf, firm):
     _enterprise, seal, _boss, clerk = firm
     other_manager = _second_manager(firm)
