@@ -344,7 +344,7 @@ def create_envelope(
         },
     )
     if send:
-        envelope = send_envelope(envelope, actor=created_by)
+        envelope = send_envelope(envelope, actor=created_by, _created=True)
     return envelope
 
 
@@ -358,8 +358,11 @@ def _ensure_account(person: Person) -> None:
 
 
 @transaction.atomic
-def send_envelope(envelope: Envelope, *, actor=None, deadline_days: int | None = None) -> Envelope:
-    envelope = _locked(envelope)
+def send_envelope(
+    envelope: Envelope, *, actor=None, deadline_days: int | None = None, _created: bool = False
+) -> Envelope:
+    # An envelope created in this same transaction is ours alone: no need to lock it again.
+    envelope = envelope if _created else _locked(envelope)
     if envelope.status != Envelope.Status.DRAFT:
         raise Conflict(
             "envelope.not_draft",
@@ -417,7 +420,16 @@ def _advance(envelope: Envelope) -> None:
     for party in pending:
         if party.order == current and party.status == Party.Status.WAITING:
             party.notified_at = now
-            _party_moves(envelope, party, Party.Status.READY, ["notified_at"], "ready")
+            # A batch is sealed from its page (批量盖章): no "your turn" notice per envelope.
+            quiet = bool(envelope.batch_id) and party.role == Party.Role.ENTERPRISE
+            _party_moves(
+                envelope,
+                party,
+                Party.Status.READY,
+                ["notified_at"],
+                "ready",
+                publish_event=not quiet,
+            )
 
 
 def _complete(envelope: Envelope, parties: list[Party]) -> None:
@@ -678,7 +690,15 @@ def _mark_signed(envelope: Envelope, party: Party, user) -> None:
     _advance(envelope)
 
 
-def _party_moves(envelope: Envelope, party: Party, status: str, fields: list[str], verb: str):
+def _party_moves(
+    envelope: Envelope,
+    party: Party,
+    status: str,
+    fields: list[str],
+    verb: str,
+    *,
+    publish_event: bool = True,
+):
     """A party's state change: saved, audited and published (envelope.party_<verb>)."""
     before = party.status
     party.status = status
@@ -689,9 +709,11 @@ def _party_moves(envelope: Envelope, party: Party, status: str, fields: list[str
         enterprise_id=envelope.enterprise_id,
         changes={"status": [before, status]},
     )
-    publish(
-        f"envelope.party_{verb}", _payload(envelope, party=str(party.public_id), role=party.role)
-    )
+    if publish_event:
+        publish(
+            f"envelope.party_{verb}",
+            _payload(envelope, party=str(party.public_id), role=party.role),
+        )
 
 
 # ---- a person signs (worker, legal representative) --------------------------------------------
@@ -1053,8 +1075,9 @@ def notify_party(event) -> None:
                 f"/my/sign/{party.public_id}",
             )
         return
-    if envelope.batch_id and not reminder:
-        # A batch is sealed from its own page (批量盖章): no inbox notice per envelope.
+    if envelope.batch_id:
+        # A batch is sealed from its own page (批量盖章): no inbox notice (nor a daily reminder)
+        # per envelope to HR — ten thousand of them would bury everything else.
         return
     for user in _sealers(party):
         request_notification(
