@@ -160,9 +160,9 @@ def profile_rows(enterprise, hr, rows: int, first: int):
 
     parts = {
         "Typst render": spent("", "<method 'compile' of 'typst._typst.Compiler' objects>", True),
-        "database round trips (about 44 queries: 6 audit entries, 3 events + 3 deliveries, "
-        "5 savepoints …)": spent("django/db/backends/utils.py", "_execute"),
-        "PDF parsing (pyHanko, twice per document)": spent("accord/signing/pdf.py", "open_pdf"),
+        "database round trips (audit entries, outbox events and deliveries, savepoints, "
+        "the rows themselves)": spent("django/db/backends/utils.py", "_execute"),
+        "PDF parsing (pyHanko)": spent("accord/signing/pdf.py", "open_pdf"),
     }
     parts["Python: ORM, rules, values, audit, the rest"] = wall - sum(parts.values())
     return wall / rows, parts
@@ -438,7 +438,7 @@ def main() -> int:
                 file=sys.stderr,
             )
             sent = Envelope.objects.filter(batch=batch, status="sent").count()
-            # the outbox (HR's "to seal" notices) drains after the envelopes are sent
+            # the outbox (events to their subscribers) drains after the envelopes are sent
             from accord.core.models import EventDelivery
 
             pending_at_sent = EventDelivery.objects.filter(status="pending").count()
@@ -517,8 +517,8 @@ def main() -> int:
         f"(upload), checking again and queueing {t_start - t_upload:.1f} s; the rest is the "
         f"workers sending in chunks of {batches.CHUNK_ROWS} rows ({sent:,} envelopes sent; "
         f"{signed} of {args.sign} sealed and then signed by the worker). The outbox — "
-        f'{deliveries:,} event deliveries (employment started, envelope sent, HR\'s "to seal" '
-        f"notice, per row) — had {pending_at_sent:,} still pending when the last envelope was "
+        f"{deliveries:,} event deliveries ({deliveries / max(sent, 1):.1f} a row: employment "
+        f"started, envelope sent, to their subscribers) — had {pending_at_sent:,} still pending when the last envelope was "
         f"sent; {pending_at_sent - still_pending:,} of them were delivered in the next "
         f"{t_drained - t_sent:.0f} s"
         + (
