@@ -167,6 +167,40 @@ def provider(name: str = "builtin") -> SigningProvider:
     return PROVIDERS[name]
 
 
+class RemoteRequests:
+    """What every remote provider (our stand-in and the vendors) keeps locally: one
+    ``RemoteSigningRequest`` row a request, read back as a ``ProviderRequest``."""
+
+    name = ""
+
+    def _as_request(self, req) -> ProviderRequest:
+        status = {"pending": "pending", "signed": "used", "failed": "failed"}[req.status]
+        return ProviderRequest(
+            self.name, req.request_id, status, req.document_sha256, req.result_sha256 or None
+        )
+
+    def _get(self, request_id: str):
+        from accord.signing.models import RemoteSigningRequest
+
+        req = RemoteSigningRequest.objects.filter(provider=self.name, request_id=request_id).first()
+        if req is None:
+            raise NotFound("signing.request_not_found")
+        return req
+
+    def status(self, request_id: str) -> ProviderRequest:
+        return self._as_request(self._get(request_id))
+
+    def fetch_result(self, request_id: str) -> bytes:
+        req = self._get(request_id)
+        if not req.result_sha256:
+            raise Conflict(
+                "signing.not_signed_yet",
+                "文件尚未签署完成。",
+                "The document has not been signed yet.",
+            )
+        return load_document(req.result_sha256)
+
+
 def record_remote_request(
     provider_name: str, request_id: str, client_ref: str, digest: str, document_name: str
 ):

@@ -29,11 +29,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accord.core import audit
-from accord.core.errors import AccordError, Conflict, InvalidInput, NotFound
+from accord.core.errors import AccordError, Conflict, InvalidInput
 from accord.signing.models import ProcessedWebhook, RemoteSigningRequest
 from accord.signing.providers import (
     ProviderRequest,
-    load_document,
+    RemoteRequests,
     provider,
     record_remote_request,
     store_document,
@@ -57,7 +57,7 @@ class WebhookRejected(AccordError):
     status = 401
 
 
-class RemoteProvider:
+class RemoteProvider(RemoteRequests):
     def __init__(
         self,
         name: str,
@@ -106,18 +106,6 @@ class RemoteProvider:
         raise ProviderUnavailable(self.name, last)
 
     # -- SigningProvider ----------------------------------------------------------------------
-    def _as_request(self, req: RemoteSigningRequest) -> ProviderRequest:
-        status = {"pending": "pending", "signed": "used", "failed": "failed"}[req.status]
-        return ProviderRequest(
-            self.name, req.request_id, status, req.document_sha256, req.result_sha256 or None
-        )
-
-    def _get(self, request_id: str) -> RemoteSigningRequest:
-        req = RemoteSigningRequest.objects.filter(provider=self.name, request_id=request_id).first()
-        if req is None:
-            raise NotFound("signing.request_not_found")
-        return req
-
     def prepare(self, document: bytes, *, person, document_name: str = "") -> ProviderRequest:
         digest = store_document(document)
         client_ref = uuid.uuid4().hex
@@ -175,19 +163,6 @@ class RemoteProvider:
             req.save(update_fields=["status", "sequence", "result_sha256", "updated_at"])
             audit.record("signing.remote.event", req, changes={"status": [before, status]})
         return self._as_request(req)
-
-    def status(self, request_id: str) -> ProviderRequest:
-        return self._as_request(self._get(request_id))
-
-    def fetch_result(self, request_id: str) -> bytes:
-        req = self._get(request_id)
-        if not req.result_sha256:
-            raise Conflict(
-                "signing.not_signed_yet",
-                "文件尚未签署完成。",
-                "The document has not been signed yet.",
-            )
-        return load_document(req.result_sha256)
 
     # -- webhooks -------------------------------------------------------------------------------
     def handle_webhook(

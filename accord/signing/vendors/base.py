@@ -36,11 +36,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accord.core import audit
-from accord.core.errors import AccordError, Conflict, InvalidInput, NotFound
+from accord.core.errors import AccordError, Conflict, InvalidInput
 from accord.signing.models import ProcessedWebhook, RemoteSigningRequest
 from accord.signing.providers import (
     ProviderRequest,
-    load_document,
+    RemoteRequests,
     record_remote_request,
     store_document,
 )
@@ -104,7 +104,7 @@ class Outcome:
     detail: str = ""
 
 
-class VendorAdapter:
+class VendorAdapter(RemoteRequests):
     """One commercial vendor behind the ``SigningProvider`` protocol (providers.py)."""
 
     name = ""
@@ -202,18 +202,6 @@ class VendorAdapter:
         raise NotImplementedError
 
     # -- SigningProvider ------------------------------------------------------------------------
-    def _as_request(self, req: RemoteSigningRequest) -> ProviderRequest:
-        status = {"pending": "pending", "signed": "used", "failed": "failed"}[req.status]
-        return ProviderRequest(
-            self.name, req.request_id, status, req.document_sha256, req.result_sha256 or None
-        )
-
-    def _get(self, request_id: str) -> RemoteSigningRequest:
-        req = RemoteSigningRequest.objects.filter(provider=self.name, request_id=request_id).first()
-        if req is None:
-            raise NotFound("signing.request_not_found")
-        return req
-
     def prepare(self, document: bytes, *, person, document_name: str = "") -> ProviderRequest:
         self.config()  # refuse before touching anything when not configured
         from accord.signing.pdf import open_pdf
@@ -279,19 +267,6 @@ class VendorAdapter:
                 changes={"status": [before, outcome.status], "detail": [None, outcome.detail]},
             )
         return self._as_request(req)
-
-    def status(self, request_id: str) -> ProviderRequest:
-        return self._as_request(self._get(request_id))
-
-    def fetch_result(self, request_id: str) -> bytes:
-        req = self._get(request_id)
-        if not req.result_sha256:
-            raise Conflict(
-                "signing.not_signed_yet",
-                "文件尚未签署完成。",
-                "The document has not been signed yet.",
-            )
-        return load_document(req.result_sha256)
 
     def handle_webhook(
         self, body: bytes, headers: Mapping[str, str], now: float | None = None
