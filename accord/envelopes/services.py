@@ -287,6 +287,8 @@ def create_envelope(
     parties = parties or default_parties(person)
     _check_parties(enterprise, person, parties)
     page_counts = _check_documents(documents)
+    if deadline is not None and timezone.is_naive(deadline):
+        deadline = timezone.make_aware(deadline)  # a time without zone is Shanghai's
     if deadline is not None and deadline <= timezone.now():
         raise InvalidInput(
             "envelope.deadline_past",

@@ -188,3 +188,23 @@ def test_art13_hr_without_an_authenticator_binds_one_to_seal(client, make_enterp
     assert client.post("/account/authenticator", {"otp_token": code}).status_code == 302
     device.refresh_from_db()
     assert device.confirmed
+
+
+@pytest.mark.parametrize(
+    ("deadline", "status"),
+    [("2099-01-01T18:00:00", 201), ("2020-01-01T00:00:00+08:00", 422), ("soon", 422)],
+)
+def test_deadline_without_a_zone_is_shanghai_time_and_a_bad_one_is_refused(
+    client, shop, token, deadline, status
+):
+    response = client.post(
+        f"/api/v1/enterprises/{shop.enterprise.public_id}/envelopes",
+        _body(shop, deadline=deadline),
+        content_type="application/json",
+        **token,
+    )
+    assert response.status_code == status, response.content
+    if status == 201:
+        assert response.json()["deadline"].startswith("2099-01-01T10:00:00")  # 18:00 +08:00 in UTC
+    else:
+        assert not Envelope.objects.exists()
