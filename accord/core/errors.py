@@ -9,7 +9,7 @@ with. The API and the pages render it the same way (see ``accord.core.api`` and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass
@@ -80,11 +80,11 @@ class NotFound(AccordError):
     """Also what another enterprise's object looks like: never leak its existence."""
 
     status = 404
+    MESSAGE_ZH = "未找到该对象，或您无权查看。"
+    MESSAGE_EN = "Not found, or not yours to see."
 
     def __init__(self, code: str = "core.not_found", field: str | None = None) -> None:
-        super().__init__(
-            code, "未找到该对象，或您无权查看。", "Not found, or not yours to see.", field
-        )
+        super().__init__(code, self.MESSAGE_ZH, self.MESSAGE_EN, field)
 
 
 class PermissionDenied(AccordError):
@@ -137,3 +137,116 @@ class ProblemList:
     def raise_if_any(self, error_class: type[AccordError] = InvalidInput) -> None:
         if self.problems:
             raise error_class.from_problems(self.problems)
+
+
+# ---- declared error codes ------------------------------------------------------------------
+#
+# Each app declares its codes once, in ``<app>/errors.py``, and raises them by name:
+#
+#     from accord.core.errors import catalogue
+#     E = catalogue("envelopes")
+#     NOT_A_PARTY = E.forbidden("envelope.not_a_party", "您不是该文件的签署方。",
+#                               "You are not a signing party of this document.")
+#     ...
+#     raise NOT_A_PARTY()                 # or NOT_A_PARTY(field="party"), NOT_A_PARTY.problem(row=3)
+#
+# Messages may hold ``{name}`` placeholders filled from keyword arguments. A code declared twice
+# with another message or status is refused when the second module is imported, so the same code
+# can never carry two messages or two statuses.
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """One stable error code with its messages and the kind of error (hence the HTTP status)."""
+
+    code: str
+    message_zh: str
+    message_en: str
+    kind: type[AccordError] = InvalidInput
+    field: str | None = None
+    app: str = ""
+
+    registry: ClassVar[dict[str, ErrorCode]] = {}
+
+    @property
+    def status(self) -> int:
+        return self.kind.status
+
+    def messages(self, **params: Any) -> tuple[str, str]:
+        if not params:
+            return self.message_zh, self.message_en
+        return self.message_zh.format(**params), self.message_en.format(**params)
+
+    def __call__(
+        self,
+        field: str | None = None,
+        *,
+        problems: list[Problem] | None = None,
+        extra: dict[str, Any] | None = None,
+        **params: Any,
+    ) -> AccordError:
+        zh, en = self.messages(**params)
+        error = AccordError.__new__(self.kind)
+        AccordError.__init__(
+            error, self.code, zh, en, field or self.field, problems=problems, extra=extra
+        )
+        return error
+
+    def problem(
+        self,
+        field: str | None = None,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        article: str | None = None,
+        **params: Any,
+    ) -> Problem:
+        zh, en = self.messages(**params)
+        return Problem(self.code, zh, en, field or self.field, row, column, article)
+
+
+def _register(error: ErrorCode) -> ErrorCode:
+    known = ErrorCode.registry.get(error.code)
+    if known is not None and (
+        (known.message_zh, known.message_en, known.status)
+        != (error.message_zh, error.message_en, error.status)
+    ):
+        raise ValueError(
+            f"error code {error.code} declared twice with different messages or status "
+            f"({known.app} and {error.app})"
+        )
+    ErrorCode.registry[error.code] = error
+    return error
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The error codes of one app; see the comment above."""
+
+    app: str
+
+    def declare(
+        self,
+        code: str,
+        message_zh: str,
+        message_en: str,
+        kind: type[AccordError] = InvalidInput,
+        field: str | None = None,
+    ) -> ErrorCode:
+        return _register(ErrorCode(code, message_zh, message_en, kind, field, self.app))
+
+    def invalid(self, code: str, zh: str, en: str, field: str | None = None) -> ErrorCode:
+        return self.declare(code, zh, en, InvalidInput, field)
+
+    def conflict(self, code: str, zh: str, en: str, field: str | None = None) -> ErrorCode:
+        return self.declare(code, zh, en, Conflict, field)
+
+    def forbidden(self, code: str, zh: str, en: str, field: str | None = None) -> ErrorCode:
+        return self.declare(code, zh, en, PermissionDenied, field)
+
+    def not_found(self, code: str, field: str | None = None) -> ErrorCode:
+        return self.declare(code, NotFound.MESSAGE_ZH, NotFound.MESSAGE_EN, NotFound, field)
+
+
+def catalogue(app: str) -> Catalogue:
+    return Catalogue(app)
