@@ -37,6 +37,7 @@ class GatewayState:
         self.fail_next = 0
         self.slow_next = 0
         self.slow_seconds = 5.0
+        self.in_flight = 0  # message requests being answered (GET /_control tells)
 
 
 def make_handler(secret: bytes, state: GatewayState):
@@ -60,6 +61,9 @@ def make_handler(secret: bytes, state: GatewayState):
 
         def do_GET(self):
             url = urlparse(self.path)
+            if url.path == "/_control":
+                with state.lock:
+                    return self._send(200, {"in_flight": state.in_flight})
             if url.path != "/v1/messages":
                 return self._send(404, {"error": "not_found"})
             phone = parse_qs(url.query).get("phone", [None])[0]
@@ -78,6 +82,15 @@ def make_handler(secret: bytes, state: GatewayState):
                 return self._send(200, {"ok": True})
             if self.path != "/v1/messages":
                 return self._send(404, {"error": "not_found"})
+            with state.lock:
+                state.in_flight += 1
+            try:
+                return self._message(body)
+            finally:
+                with state.lock:
+                    state.in_flight -= 1
+
+        def _message(self, body: bytes):
             expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
             if not hmac.compare_digest(expected, self.headers.get("X-Accord-Signature", "")):
                 return self._send(401, {"error": "bad_signature"})

@@ -90,6 +90,7 @@ class VendorState:
         self.down = False
         self.duplicate_webhooks = False
         self.stale_webhook = False
+        self.webhooks_pending = 0  # webhooks not yet delivered or given up (GET /_control tells)
         self.signer = _vendor_signer()
 
 
@@ -147,6 +148,9 @@ def make_handler(secret: bytes, state: VendorState):
             return hmac.compare_digest(expected, self.headers.get("X-Accord-Signature", ""))
 
         def do_GET(self):
+            if self.path == "/_control":
+                with state.lock:
+                    return self._send(200, {"webhooks_pending": state.webhooks_pending})
             parts = self.path.strip("/").split("/")
             if len(parts) == 4 and parts[:2] == ["v1", "requests"] and parts[3] == "result":
                 if not self._authentic(self.path.encode()):
@@ -220,9 +224,16 @@ def make_handler(secret: bytes, state: VendorState):
                         }
                     )
 
+                with state.lock:
+                    state.webhooks_pending += len(events)
+
                 def send_all() -> None:
                     for event in events:
-                        _deliver(secret, req["callback_url"], event)
+                        try:
+                            _deliver(secret, req["callback_url"], event)
+                        finally:
+                            with state.lock:
+                                state.webhooks_pending -= 1
 
                 threading.Thread(target=send_all, daemon=True).start()
                 return self._send(200, {"ok": True})

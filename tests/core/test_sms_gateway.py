@@ -1,10 +1,6 @@
 """SMS over HTTP against the stand-in gateway running as its own process: retries, failures, once-only."""
 
 import json
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 
 import pytest
@@ -12,39 +8,27 @@ import pytest
 from accord.core import notifications
 from accord.core.models import SmsMessage
 from accord.core.notifications import HttpSmsGateway, SmsGatewayError
+from tests.support.processes import accord_process, wait_until
 
 SECRET = "test-sms-secret"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def gateway_url():
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "accord", "sms-gateway", "--port", str(port), "--secret", SECRET],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    with accord_process(
+        "sms-gateway", "--port", "0", "--secret", SECRET, ready=r"on (http://\S+?)/?$"
+    ) as ready:
+        yield ready.group(1)
 
 
 def _control(url, **cmd):
     req = urllib.request.Request(f"{url}/_control", data=json.dumps(cmd).encode(), method="POST")
     urllib.request.urlopen(req, timeout=5).read()
+
+
+def _in_flight(url) -> int:
+    with urllib.request.urlopen(f"{url}/_control", timeout=5) as r:
+        return json.loads(r.read())["in_flight"]
 
 
 def _delivered(url, phone):
@@ -68,7 +52,8 @@ def test_a_failing_gateway_is_retried_and_the_message_sent_once(gateway_url):
 def test_a_slow_gateway_times_out_and_the_retry_does_not_send_twice(gateway_url):
     _control(gateway_url, slow_next=1, slow_seconds=1.5)
     HttpSmsGateway(gateway_url, SECRET, timeout=0.5, attempts=3).send("13800000013", "超时")
-    time.sleep(1.5)  # the slow first attempt completes on the gateway after the client gave up
+    # The slow first attempt completes on the gateway after the client gave up: wait for it.
+    wait_until(lambda: _in_flight(gateway_url) == 0, "the slow attempt to finish")
     assert len(_delivered(gateway_url, "13800000013")) == 1
 
 

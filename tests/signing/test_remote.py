@@ -5,8 +5,6 @@ import hashlib
 import io
 import json
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
 
@@ -18,6 +16,7 @@ from accord.core.models import AuditEntry
 from accord.signing.models import ProcessedWebhook, RemoteSigningRequest
 from accord.signing.remote import ProviderUnavailable, get_provider, prepare_with_failover
 from accord.signing.remote_server import sign_header
+from tests.support.processes import accord_process, wait_until
 
 SECRET = "vendor-shared-secret"
 
@@ -30,36 +29,10 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def vendor_url():
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "accord",
-            "signing-provider",
-            "--port",
-            str(port),
-            "--secret",
-            SECRET,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    # Starting Django takes seconds, many more on a loaded machine: wait up to a minute, and
-    # stop waiting at once if the process died.
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"the stand-in vendor did not start (exit code {proc.poll()})")
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=10)
+    with accord_process(
+        "signing-provider", "--port", "0", "--secret", SECRET, ready=r"on (http://\S+?)/?$"
+    ) as ready:
+        yield ready.group(1)
 
 
 def _control(url: str, **flags) -> None:
@@ -86,12 +59,16 @@ def _complete(vendor_url: str, request_id: str) -> None:
 
 
 def _wait_signed(request_id: str) -> RemoteSigningRequest:
-    for _ in range(100):
+    def signed():
         req = RemoteSigningRequest.objects.get(request_id=request_id)
-        if req.status == "signed":
-            return req
-        time.sleep(0.1)
-    raise AssertionError("no signed webhook arrived")
+        return req if req.status == "signed" else None
+
+    return wait_until(signed, "the signed webhook")
+
+
+def _webhooks_pending(vendor_url: str) -> int:
+    with urllib.request.urlopen(f"{vendor_url}/_control", timeout=5) as r:
+        return json.loads(r.read())["webhooks_pending"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -116,7 +93,8 @@ def test_duplicate_and_out_of_order_webhooks_change_nothing(vendor, make_person)
     prepared = provider.prepare(typst.compile(b"= Contract"), person=make_person())
     _complete(vendor, prepared.request_id)
     _wait_signed(prepared.request_id)
-    time.sleep(1.5)  # the duplicate and the stale "pending" event arrive after "signed"
+    # The duplicate and the stale "pending" event arrive after "signed": wait until delivered.
+    wait_until(lambda: _webhooks_pending(vendor) == 0, "the vendor to deliver every webhook")
     req = RemoteSigningRequest.objects.get(request_id=prepared.request_id)
     assert (req.status, req.sequence) == ("signed", 2)
     assert (

@@ -19,7 +19,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, secret, **opts):
         server = serve(host, port, secret)
-        self.stdout.write(f"SMS gateway simulator on http://{host}:{port}/", ending="\n")
+        bound_host, bound_port = server.server_address[:2]  # --port 0 takes a free port
+        self.stdout.write(
+            f"SMS gateway simulator on http://{bound_host}:{bound_port}/", ending="\n"
+        )
         self.stdout.flush()
         try:
             server.serve_forever()

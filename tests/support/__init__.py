@@ -1,0 +1,1 @@
+"""Shared test bases: access matrix, flat query counts, factories, processes."""
