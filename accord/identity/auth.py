@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accord.core import audit, ratelimit
 from accord.core.context import Actor, acting_as, current_actor
 from accord.core.crypto import blind_index
-from accord.core.errors import LOCKED, RATE_LIMITED, REQUIRED
+from accord.core.errors import LOCKED, RATE_LIMITED, REQUIRED, AccordError
 from accord.core.notifications import send_sms
 from accord.identity.errors import (
     CODE_EXPIRED,
@@ -28,13 +28,13 @@ from accord.identity.errors import (
     SMS_TOO_SOON,
     TOTP_INVALID,
     TOTP_NOT_ENROLLED,
-    LoginFailed,
+    LoginFailed,  # noqa: F401 (callers catch auth.LoginFailed)
 )
 from accord.identity.models import ApiToken, Enterprise, LoginCode, Role, User
 from accord.identity.validators import clean_phone
 
 
-def _bad_credentials() -> LoginFailed:
+def _bad_credentials() -> AccordError:
     return INVALID_CREDENTIALS()
 
 
