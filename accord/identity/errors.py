@@ -186,3 +186,10 @@ IMPORT_ENCODING = E.invalid(
 IMPORT_COLUMNS_MISSING = E.invalid(
     "import.columns_missing", "缺少列：{columns}。", "Missing columns: {columns}."
 )
+IMPORT_ROWS_INVALID = E.invalid(
+    "import.rows_invalid",
+    "有 {count} 行有误，未导入任何一行：请改正后重新上传，或选择跳过有误的行。",
+    "{count} rows have errors and nothing was imported: correct them and upload again, or "
+    "choose to skip the bad rows.",
+    "file",
+)

@@ -24,6 +24,7 @@ from accord.identity.errors import (
     ENTERPRISE_DUPLICATE,
     IMPORT_COLUMNS_MISSING,
     IMPORT_ENCODING,
+    IMPORT_ROWS_INVALID,
     INDUSTRY_UNKNOWN,
     PERSON_DUPLICATE,
     PHONE_DUPLICATE,
@@ -317,7 +318,7 @@ def import_registry(data: bytes, source: str, *, skip_bad_rows: bool = False) ->
             continue
         rows[id_index(row["id_type"] or "resident", number)] = name_index(name)
     if problems and not skip_bad_rows:
-        raise InvalidInput.from_problems(problems.problems, code="import.rows_invalid")
+        raise IMPORT_ROWS_INVALID(problems=problems.problems, count=len(problems.problems))
     existing = set(
         ResidentRegistryRecord.objects.filter(id_number_index__in=list(rows)).values_list(
             "id_number_index", flat=True

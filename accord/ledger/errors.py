@@ -28,6 +28,12 @@ INVALID_FIRST_SIZE = E.invalid(
     "第一个树大小应为正整数且不大于第二个。",
     "The first size must be positive and not above the second.",
 )
+INVALID_FIRST = E.invalid(
+    "ledger.invalid_first", "参数 first 应为非负整数。", "first must be a non-negative integer."
+)
+INVALID_SECOND = E.invalid(
+    "ledger.invalid_second", "参数 second 应为非负整数。", "second must be a non-negative integer."
+)
 INVALID_LEAF_HASH = E.invalid(
     "ledger.invalid_leaf_hash",
     "叶哈希应为 64 位十六进制或 Base64 编码的 32 字节。",

@@ -18,9 +18,16 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
-from accord.core.errors import AccordError, InvalidInput
+from accord.core.errors import AccordError
 from accord.ledger import checkpoints, services, storage
-from accord.ledger.errors import INVALID_LEAF_HASH, UNKNOWN_CHECKPOINT, UNKNOWN_TILE
+from accord.ledger.errors import (
+    INVALID_FIRST,
+    INVALID_LEAF_HASH,
+    INVALID_SECOND,
+    INVALID_TREE_SIZE,
+    UNKNOWN_CHECKPOINT,
+    UNKNOWN_TILE,
+)
 from accord.ledger.models import Checkpoint, Witness
 from accord.ledger.tiles import TILE_WIDTH, parse_tile_index
 
@@ -58,15 +65,13 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+_INT_PARAMS = {"tree_size": INVALID_TREE_SIZE, "first": INVALID_FIRST, "second": INVALID_SECOND}
+
+
 def _int_param(request: HttpRequest, name: str) -> int:
     raw = request.GET.get(name, "")
     if not raw.isdigit() or len(raw) > 18:
-        raise InvalidInput(
-            f"ledger.invalid_{name}",
-            f"参数 {name} 应为非负整数。",
-            f"{name} must be a non-negative integer.",
-            name,
-        )
+        raise _INT_PARAMS[name](name)
     return int(raw)
 
 
