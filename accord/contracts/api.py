@@ -11,11 +11,12 @@ from ninja.files import UploadedFile
 
 from accord.contracts import batch, templates
 from accord.contracts.checkup import check_up
+from accord.contracts.errors import CHECK_RATE_LIMITED
 from accord.contracts.models import ContractTemplate, TemplateVersion
 from accord.contracts.scoping import can_edit
 from accord.core import ratelimit
 from accord.core.api import principal
-from accord.core.errors import InvalidInput, PermissionDenied
+from accord.core.errors import FORBIDDEN, INVALID_REQUEST
 from accord.core.middleware import client_ip, json_body
 from accord.core.scoping import get_scoped, scoped
 from accord.identity.models import Enterprise, Role
@@ -55,16 +56,11 @@ def check_contract(request: HttpRequest):
         f"contract-check:{client_ip(request)}",
         limit=60,
         window=60,
-        code="contract.check_rate_limited",
+        code=CHECK_RATE_LIMITED,
     )
     body = json_body(request)
     if not isinstance(body, dict):
-        raise InvalidInput(
-            "core.invalid_request",
-            "请求内容应为 JSON 对象。",
-            "The body must be a JSON object.",
-            "body",
-        )
+        raise INVALID_REQUEST("body")
     return {"problems": check_up(body)}
 
 
@@ -123,9 +119,7 @@ def _template_out(t: ContractTemplate) -> dict:
 
 def _editable(request: HttpRequest, template: ContractTemplate) -> ContractTemplate:
     if not can_edit(principal(request), template):
-        raise PermissionDenied(
-            "auth.forbidden", "您的角色无权修改此模板。", "Your role may not change this template."
-        )
+        raise FORBIDDEN()
     return template
 
 
@@ -149,19 +143,9 @@ def create_template(request: HttpRequest, payload: TemplateIn):
     if payload.enterprise is not None:
         enterprise = get_scoped(Enterprise, who, payload.enterprise)
         if enterprise.pk not in who.enterprise_ids:
-            raise PermissionDenied(
-                "auth.forbidden",
-                "只能为本企业创建模板。",
-                "You may create templates for your own enterprise only.",
-                "enterprise",
-            )
+            raise FORBIDDEN("enterprise")
     elif not who.has_role(Role.ADMIN, Role.BUREAU_OFFICER):
-        raise PermissionDenied(
-            "auth.forbidden",
-            "平台模板由人力资源局维护。",
-            "Platform templates are kept by the bureau.",
-            "enterprise",
-        )
+        raise FORBIDDEN("enterprise")
     version = templates.create_template(
         enterprise=enterprise,
         kind=payload.kind,

@@ -9,6 +9,13 @@ from __future__ import annotations
 
 import re
 
+from accord.contracts.errors import (
+    ART17_CLAUSE_MISSING,
+    ART17_PARTICULAR_MISSING,
+    CLAUSE_UNKNOWN,
+    PLACEHOLDER_UNKNOWN,
+    SECTION_EMPTY,
+)
 from accord.core.errors import Problem
 
 ART17 = "《劳动合同法》第十七条"
@@ -106,34 +113,13 @@ def check_sections(sections: list[dict]) -> list[Problem]:
     for i, section in enumerate(sections):
         where = f"sections[{i}]"
         if not isinstance(section, dict) or not str(section.get("text", "")).strip():
-            problems.append(
-                Problem(
-                    "template.section_empty",
-                    f"第 {i + 1} 节没有正文。",
-                    f"Section {i + 1} has no text.",
-                    where,
-                )
-            )
+            problems.append(SECTION_EMPTY.problem(where, number=i + 1))
             continue
         clause = section.get("clause") or ""
         if clause and clause not in CLAUSE_KEYS:
-            problems.append(
-                Problem(
-                    "template.clause_unknown",
-                    f"第 {i + 1} 节标注的条款“{clause}”不存在。",
-                    f"Section {i + 1} is tagged with an unknown clause '{clause}'.",
-                    where,
-                )
-            )
+            problems.append(CLAUSE_UNKNOWN.problem(where, number=i + 1, clause=clause))
         for name in sorted(placeholders_in(section["text"]) - PLACEHOLDERS):
-            problems.append(
-                Problem(
-                    "template.placeholder_unknown",
-                    f"第 {i + 1} 节的占位符 {{{{{name}}}}} 不存在。",
-                    f"Section {i + 1} uses an unknown placeholder {{{{{name}}}}}.",
-                    where,
-                )
-            )
+            problems.append(PLACEHOLDER_UNKNOWN.problem(where, number=i + 1, name=name))
     return problems
 
 
@@ -151,12 +137,8 @@ def check_art17(sections: list[dict]) -> list[Problem]:
     for key, para, zh, en, needed in CLAUSES:
         if key not in by_clause:
             problems.append(
-                Problem(
-                    "template.art17_clause_missing",
-                    f"缺少必备条款{para}{zh}。",
-                    f"Missing the mandatory clause {para}: {en}.",
-                    "sections",
-                    article=f"{ART17}{para}",
+                ART17_CLAUSE_MISSING.problem(
+                    article=f"{ART17}{para}", para=para, clause_zh=zh, clause_en=en
                 )
             )
             continue
@@ -166,12 +148,8 @@ def check_art17(sections: list[dict]) -> list[Problem]:
             name = " / ".join(options)
             if not by_clause[key].intersection(options):
                 problems.append(
-                    Problem(
-                        "template.art17_particular_missing",
-                        f"条款{para}{zh}须包含 {{{{{name}}}}}。",
-                        f"Clause {para} ({en}) must contain {{{{{name}}}}}.",
-                        "sections",
-                        article=f"{ART17}{para}",
+                    ART17_PARTICULAR_MISSING.problem(
+                        article=f"{ART17}{para}", para=para, clause_zh=zh, clause_en=en, name=name
                     )
                 )
     return problems

@@ -10,10 +10,11 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accord.contracts.clauses import check_art17, check_sections
+from accord.contracts.errors import KIND_UNKNOWN, NOT_DRAFT, SECTIONS_REQUIRED, TOO_MANY_SECTIONS
 from accord.contracts.models import ContractTemplate, DocumentKind, TemplateVersion
 from accord.contracts.render import render_pdf
 from accord.core import audit
-from accord.core.errors import Conflict, InvalidInput, ProblemList
+from accord.core.errors import REQUIRED, ProblemList
 
 
 def _body_hash(title: str, sections: list[dict]) -> str:
@@ -23,16 +24,9 @@ def _body_hash(title: str, sections: list[dict]) -> str:
 
 def _clean_sections(sections) -> list[dict]:
     if not isinstance(sections, list) or not sections:
-        raise InvalidInput(
-            "template.sections_required",
-            "模板至少需要一节正文。",
-            "A template needs at least one section.",
-            "sections",
-        )
+        raise SECTIONS_REQUIRED("sections")
     if len(sections) > 200:
-        raise InvalidInput(
-            "template.too_many_sections", "模板最多 200 节。", "At most 200 sections.", "sections"
-        )
+        raise TOO_MANY_SECTIONS("sections")
     problems = ProblemList(check_sections(sections))
     problems.raise_if_any()
     return [
@@ -48,11 +42,9 @@ def _clean_sections(sections) -> list[dict]:
 @transaction.atomic
 def create_template(*, enterprise, kind: str, name: str, title: str, sections) -> TemplateVersion:
     if kind not in DocumentKind.values:
-        raise InvalidInput(
-            "template.kind_unknown", "文书类型不存在。", "Unknown document kind.", "kind"
-        )
+        raise KIND_UNKNOWN("kind")
     if not name.strip():
-        raise InvalidInput("core.required", "此项为必填项。", "This field is required.", "name")
+        raise REQUIRED("name")
     template = ContractTemplate.objects.create(
         enterprise=enterprise, kind=kind, name=name.strip()[:200]
     )
@@ -94,12 +86,7 @@ def publish(version: TemplateVersion) -> TemplateVersion:
         TemplateVersion.objects.select_for_update().select_related("template").get(pk=version.pk)
     )
     if version.status != TemplateVersion.Status.DRAFT:
-        raise Conflict(
-            "template.not_draft",
-            "只有草稿可以发布；已发布的版本不可修改。",
-            "Only a draft can be published; a published version never changes.",
-            "status",
-        )
+        raise NOT_DRAFT("status")
     if version.template.is_labour_contract:
         ProblemList(check_art17(version.sections)).raise_if_any()
     version.template.versions.filter(status=TemplateVersion.Status.PUBLISHED).update(

@@ -12,11 +12,12 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from accord.core.context import set_actor
 from accord.core.errors import (
+    CSRF_FAILED,
+    HTTP_ERROR,
+    INVALID_REQUEST,
+    INVALID_VALUE,
     AccordError,
     AuthenticationRequired,
-    InvalidInput,
-    PermissionDenied,
-    Problem,
 )
 from accord.core.middleware import actor_for
 
@@ -80,17 +81,12 @@ def _field_of(loc: list[Any]) -> str:
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError):
     problems = [
-        Problem(
-            "core.invalid_value",
-            "取值无效：" + str(e.get("msg", "")),
-            str(e.get("msg", "Invalid value")),
-            _field_of(list(e.get("loc", []))),
+        INVALID_VALUE.problem(
+            _field_of(list(e.get("loc", []))), detail=str(e.get("msg", "")).rstrip(".")
         )
         for e in exc.errors
-    ]
-    if not problems:
-        problems = [Problem("core.invalid_value", "请求无效。", "Invalid request.", "body")]
-    return _accord_error(request, InvalidInput.from_problems(problems, code="core.invalid_request"))
+    ] or [INVALID_REQUEST.problem("body")]
+    return _accord_error(request, INVALID_REQUEST(problems[0].field, problems=problems))
 
 
 @api.exception_handler(AuthenticationError)
@@ -101,12 +97,8 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError):
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError):
     if exc.status_code == 403 and "csrf" in str(exc).lower():
-        error: AccordError = PermissionDenied(
-            "auth.csrf_failed",
-            "请求缺少有效的 CSRF 令牌，请刷新页面后重试。",
-            "The request lacks a valid CSRF token; reload the page and try again.",
-        )
+        error = CSRF_FAILED()
     else:
-        error = AccordError("core.http_error", str(exc), str(exc))
+        error = HTTP_ERROR(detail=str(exc))
         error.status = exc.status_code if 400 <= exc.status_code < 500 else 400
     return _accord_error(request, error)

@@ -91,18 +91,17 @@ class PermissionDenied(AccordError):
     status = 403
 
 
-def forbidden() -> PermissionDenied:
+def forbidden() -> AccordError:
     """The caller sees the object but its role may not do this to it."""
-    return PermissionDenied(
-        "auth.forbidden", "您的角色无权执行此操作。", "Your role may not do this."
-    )
+    return FORBIDDEN()
 
 
 class AuthenticationRequired(AccordError):
     status = 401
 
     def __init__(self) -> None:
-        super().__init__("auth.required", "请先登录。", "Please log in first.")
+        zh, en = LOGIN_REQUIRED.messages()
+        super().__init__(LOGIN_REQUIRED.code, zh, en)
 
 
 class Conflict(AccordError):
@@ -110,13 +109,17 @@ class Conflict(AccordError):
 
 
 class RateLimited(AccordError):
+    """Too many attempts; ``retry_after`` seconds until the next one is counted."""
+
     status = 429
+    MESSAGE_ZH = "操作过于频繁，请在 {retry_after} 秒后重试。"
+    MESSAGE_EN = "Too many attempts; try again in {retry_after} seconds."
 
     def __init__(self, code: str, retry_after: int) -> None:
         super().__init__(
             code,
-            f"操作过于频繁，请在 {retry_after} 秒后重试。",
-            f"Too many attempts; try again in {retry_after} seconds.",
+            self.MESSAGE_ZH.format(retry_after=retry_after),
+            self.MESSAGE_EN.format(retry_after=retry_after),
             extra={"retry_after": retry_after},
         )
         self.retry_after = retry_after
@@ -247,6 +250,59 @@ class Catalogue:
     def not_found(self, code: str, field: str | None = None) -> ErrorCode:
         return self.declare(code, NotFound.MESSAGE_ZH, NotFound.MESSAGE_EN, NotFound, field)
 
+    def rate_limited(self, code: str) -> ErrorCode:
+        """A rate limit or lock-out; raised by ``core.ratelimit`` with its ``retry_after``."""
+        return self.declare(code, RateLimited.MESSAGE_ZH, RateLimited.MESSAGE_EN, RateLimited)
+
 
 def catalogue(app: str) -> Catalogue:
     return Catalogue(app)
+
+
+# ---- the codes of core ----------------------------------------------------------------------
+#
+# Shared by every app: the request as a whole, one field of it, and who may make it.
+
+E = catalogue("core")
+
+LOGIN_REQUIRED = E.declare(
+    "auth.required", "请先登录。", "Please log in first.", AuthenticationRequired
+)
+FORBIDDEN = E.forbidden("auth.forbidden", "您的角色无权执行此操作。", "Your role may not do this.")
+CSRF_FAILED = E.forbidden(
+    "auth.csrf_failed",
+    "请求缺少有效的 CSRF 令牌，请刷新页面后重试。",
+    "The request lacks a valid CSRF token; reload the page and try again.",
+)
+# Ninja's own HTTP errors pass through with their status (the handler sets it on the instance).
+HTTP_ERROR = E.declare(
+    "core.http_error",
+    "请求无法处理：{detail}",
+    "The request cannot be handled: {detail}",
+    AccordError,
+)
+NOT_FOUND = E.not_found("core.not_found")
+MALFORMED_JSON = E.declare(
+    "core.malformed_json",
+    "请求内容不是有效的 JSON。",
+    "The request body is not valid JSON.",
+    AccordError,
+)
+INVALID_REQUEST = E.invalid("core.invalid_request", "请求无效。", "Invalid request.")
+INVALID_VALUE = E.invalid("core.invalid_value", "取值无效：{detail}", "Invalid value: {detail}")
+REQUIRED = E.invalid("core.required", "此项为必填项。", "This field is required.")
+INVALID_CHOICE = E.invalid(
+    "core.invalid_choice", "取值不在可选范围内。", "Not one of the allowed values."
+)
+INVALID_DATE = E.invalid(
+    "core.invalid_date", "日期格式应为 YYYY-MM-DD。", "Dates are written YYYY-MM-DD."
+)
+INVALID_FILTER = E.invalid("core.invalid_filter", "筛选条件无效。", "Invalid filter.")
+FIELD_NOT_EDITABLE = E.invalid(
+    "core.field_not_editable", "该字段不可修改。", "This field cannot be changed."
+)
+RATE_LIMITED = E.rate_limited("auth.rate_limited")
+LOCKED = E.rate_limited("auth.locked")
+TOO_LONG = E.invalid(
+    "core.too_long", "不能超过 {max_length} 个字符。", "At most {max_length} characters."
+)

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 
 from accord.core.context import Actor, reset_actor, set_actor
-from accord.core.errors import AccordError
+from accord.core.errors import MALFORMED_JSON, AccordError
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -116,8 +116,4 @@ def json_body(request: HttpRequest) -> dict:
     try:
         return json.loads(request.body or b"{}")
     except ValueError:
-        raise AccordError(
-            "core.malformed_json",
-            "请求内容不是有效的 JSON。",
-            "The request body is not valid JSON.",
-        ) from None
+        raise MALFORMED_JSON() from None

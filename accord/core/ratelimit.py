@@ -6,11 +6,18 @@ import time
 
 from django.core.cache import cache
 
-from accord.core.errors import RateLimited
+from accord.core.errors import LOCKED, RATE_LIMITED, ErrorCode, RateLimited
 
 
-def hit(key: str, limit: int, window: int, code: str = "auth.rate_limited") -> None:
-    """Count one attempt in a fixed window; refuse once ``limit`` is passed."""
+def _code_of(code: ErrorCode | str) -> str:
+    return code.code if isinstance(code, ErrorCode) else code
+
+
+def hit(key: str, limit: int, window: int, code: ErrorCode | str = RATE_LIMITED) -> None:
+    """Count one attempt in a fixed window; refuse once ``limit`` is passed.
+
+    ``code`` is a code declared with ``Catalogue.rate_limited`` (a plain string still works).
+    """
     bucket = int(time.time() // window)
     cache_key = f"rl:{key}:{bucket}"
     cache.add(cache_key, 0, timeout=window + 1)
@@ -20,7 +27,7 @@ def hit(key: str, limit: int, window: int, code: str = "auth.rate_limited") -> N
         cache.set(cache_key, 1, timeout=window + 1)
         count = 1
     if count > limit:
-        raise RateLimited(code, retry_after=int(window - time.time() % window) + 1)
+        raise RateLimited(_code_of(code), retry_after=int(window - time.time() % window) + 1)
 
 
 def locked_for(key: str) -> int:
@@ -29,10 +36,10 @@ def locked_for(key: str) -> int:
     return max(int(until - time.time()), 0) if until else 0
 
 
-def check_not_locked(key: str, code: str = "auth.locked") -> None:
+def check_not_locked(key: str, code: ErrorCode | str = LOCKED) -> None:
     left = locked_for(key)
     if left:
-        raise RateLimited(code, retry_after=left)
+        raise RateLimited(_code_of(code), retry_after=left)
 
 
 def register_failure(key: str, max_failures: int, lockout: int) -> bool:

@@ -11,7 +11,15 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accord.core import audit
-from accord.core.errors import Conflict, InvalidInput
+from accord.identity.errors import (
+    ENTERPRISE_UNKNOWN,
+    ORGANISATION_UNKNOWN,
+    PASSWORD_WEAK,
+    ROLE_UNKNOWN,
+    STREET_UNKNOWN,
+    USERNAME_INVALID,
+    USERNAME_TAKEN,
+)
 from accord.identity.models import Enterprise, Membership, Organisation, Role, Street, User
 
 STAFF_ROLES = [r for r in Role.values if r != Role.WORKER]
@@ -21,32 +29,17 @@ def _scope(role: str, enterprise: str, street: str, organisation: str) -> dict:
     if role == Role.HR:
         found = Enterprise.objects.filter(uscc=enterprise.strip().upper()).first()
         if found is None:
-            raise InvalidInput(
-                "identity.enterprise_unknown",
-                "找不到该统一社会信用代码的企业。",
-                "No enterprise has this unified social credit code.",
-                "enterprise",
-            )
+            raise ENTERPRISE_UNKNOWN("enterprise")
         return {"enterprise": found}
     if role == Role.STREET_OFFICER:
         found_street = Street.objects.filter(code=street).first()
         if found_street is None:
-            raise InvalidInput(
-                "identity.street_unknown",
-                "街道不存在；福田区共 10 个街道。",
-                "Unknown street; Futian has 10 streets.",
-                "street",
-            )
+            raise STREET_UNKNOWN("street")
         return {"street": found_street}
     if role == Role.MEDIATOR:
         found_org = Organisation.objects.filter(name=organisation.strip()).first()
         if found_org is None:
-            raise InvalidInput(
-                "identity.organisation_unknown",
-                "调解组织不存在。",
-                "Unknown mediation organisation.",
-                "organisation",
-            )
+            raise ORGANISATION_UNKNOWN("organisation")
         return {"organisation": found_org}
     return {}
 
@@ -69,28 +62,18 @@ def create_staff(
         or len(username) > 150
         or not username.replace("-", "").replace("_", "").isalnum()
     ):
-        raise InvalidInput(
-            "identity.username_invalid",
-            "用户名应为字母、数字、- 或 _。",
-            "A username has letters, digits, - or _.",
-            "username",
-        )
+        raise USERNAME_INVALID("username")
     if role not in STAFF_ROLES:
-        raise InvalidInput("identity.role_unknown", "角色不存在。", "Unknown role.", "role")
+        raise ROLE_UNKNOWN("role")
     if User.objects.filter(username__iexact=username).exists():
-        raise Conflict(
-            "identity.username_taken", "该用户名已被使用。", "This username is taken.", "username"
-        )
+        raise USERNAME_TAKEN("username")
     scope = _scope(role, enterprise, street, organisation)
     password = password or secrets.token_urlsafe(12)
     try:
         validate_password(password)
     except ValidationError as exc:
-        raise InvalidInput(
-            "identity.password_weak",
-            "密码强度不足：" + "；".join(exc.messages),
-            "The password is too weak: " + " ".join(exc.messages),
-            "password",
+        raise PASSWORD_WEAK(
+            "password", reasons_zh="；".join(exc.messages), reasons_en=" ".join(exc.messages)
         ) from None
     user = User.objects.create_user(
         username=username,

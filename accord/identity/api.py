@@ -10,12 +10,13 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from accord.core.api import SessionAuth, principal
-from accord.core.errors import InvalidInput, forbidden
+from accord.core.errors import INVALID_FILTER, forbidden
 from accord.core.models import AuditEntry
 from accord.core.pagination import paginate
 from accord.core.scoping import get_scoped, scoped
 from accord.identity import auth as auth_services
 from accord.identity import employment, services
+from accord.identity.errors import IMPORT_TOO_LARGE
 from accord.identity.filters import EnterpriseFilter, PersonFilter
 from accord.identity.models import ApiToken, Employment, Enterprise, Person, Role
 from accord.identity.scoping import can_see_personal_data, managed_enterprise
@@ -208,13 +209,7 @@ def _meta(page) -> dict:
 def _filtered(filterset_class, request: HttpRequest, qs):
     fs = filterset_class(request.GET, queryset=qs)
     if not fs.is_valid():
-        field, errors = next(iter(fs.errors.items()))
-        raise InvalidInput(
-            "core.invalid_filter",
-            f"筛选条件无效：{errors[0]}",
-            f"Invalid filter: {errors[0]}",
-            field,
-        )
+        raise INVALID_FILTER(next(iter(fs.errors)))
     return fs.qs
 
 
@@ -317,9 +312,7 @@ def import_registry(
 ):
     require_role(request, Role.ADMIN, Role.BUREAU_OFFICER)
     if file.size and file.size > 20 * 1024 * 1024:
-        raise InvalidInput(
-            "import.too_large", "文件不能超过 20 MB。", "The file must be at most 20 MB.", "file"
-        )
+        raise IMPORT_TOO_LARGE("file")
     return services.import_registry(
         file.read(), source=file.name or "upload", skip_bad_rows=skip_bad_rows
     )

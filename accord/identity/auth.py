@@ -18,20 +18,24 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accord.core import audit, ratelimit
 from accord.core.context import Actor, acting_as, current_actor
 from accord.core.crypto import blind_index
-from accord.core.errors import AccordError, InvalidInput
+from accord.core.errors import LOCKED, RATE_LIMITED, REQUIRED, AccordError
 from accord.core.notifications import send_sms
+from accord.identity.errors import (
+    CODE_EXPIRED,
+    CODE_INVALID,
+    INVALID_CREDENTIALS,
+    SMS_RATE_LIMITED,
+    SMS_TOO_SOON,
+    TOTP_INVALID,
+    TOTP_NOT_ENROLLED,
+    LoginFailed,  # noqa: F401 (callers catch auth.LoginFailed)
+)
 from accord.identity.models import ApiToken, Enterprise, LoginCode, Role, User
 from accord.identity.validators import clean_phone
 
 
-class LoginFailed(AccordError):
-    status = 401
-
-
-def _bad_credentials() -> LoginFailed:
-    return LoginFailed(
-        "auth.invalid_credentials", "用户名或密码错误。", "Wrong username or password."
-    )
+def _bad_credentials() -> AccordError:
+    return INVALID_CREDENTIALS()
 
 
 def _as(user: User) -> Actor:
@@ -48,9 +52,9 @@ def _as(user: User) -> Actor:
 
 def check_password_login(username: str, password: str, ip: str | None) -> User:
     """First factor of staff login. Locks the account after repeated failures."""
-    ratelimit.hit(f"login-ip:{ip}", limit=60, window=600, code="auth.rate_limited")
+    ratelimit.hit(f"login-ip:{ip}", limit=60, window=600, code=RATE_LIMITED)
     key = f"login-user:{username.lower()}"
-    ratelimit.check_not_locked(key, code="auth.locked")
+    ratelimit.check_not_locked(key, code=LOCKED)
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
         locked = ratelimit.register_failure(
@@ -75,30 +79,21 @@ def totp_device(user: User) -> TOTPDevice | None:
 def _verify_device_token(user: User, device: TOTPDevice, token: str) -> None:
     """One TOTP attempt against ``device``: failures count towards the account's lock-out."""
     key = f"totp-user:{user.pk}"
-    ratelimit.check_not_locked(key, code="auth.locked")
+    ratelimit.check_not_locked(key, code=LOCKED)
     if not (token or "").strip().isdigit() or not device.verify_token(token.strip()):
         locked = ratelimit.register_failure(
             key, settings.ACCORD_LOGIN_MAX_FAILURES, settings.ACCORD_LOGIN_LOCKOUT_SECONDS
         )
         with acting_as(_as(user)):
             audit.record("auth.totp_failed", user, changes={"locked": [None, locked]})
-        raise LoginFailed(
-            "auth.totp_invalid",
-            "动态口令错误或已过期。",
-            "Wrong or expired one-time code.",
-            "otp_token",
-        )
+        raise TOTP_INVALID("otp_token")
     ratelimit.clear_failures(key)
 
 
 def check_totp(user: User, token: str) -> TOTPDevice:
     device = totp_device(user)
     if device is None:
-        raise LoginFailed(
-            "auth.totp_not_enrolled",
-            "该账号尚未绑定动态口令，请联系管理员。",
-            "No authenticator is enrolled for this account; ask an administrator.",
-        )
+        raise TOTP_NOT_ENROLLED()
     _verify_device_token(user, device, token)
     return device
 
@@ -126,13 +121,13 @@ def send_login_code(phone: str, ip: str | None) -> None:
         f"sms-phone:{index}",
         limit=1,
         window=settings.ACCORD_SMS_SEND_INTERVAL_SECONDS,
-        code="auth.sms_too_soon",
+        code=SMS_TOO_SOON,
     )
     ratelimit.hit(
         f"sms-ip:{ip}",
         limit=settings.ACCORD_SMS_SENDS_PER_HOUR_PER_IP,
         window=3600,
-        code="auth.sms_rate_limited",
+        code=SMS_RATE_LIMITED,
     )
     user = User.objects.filter(person__phone_index=index, is_active=True).first()
     if user is None:
@@ -157,7 +152,7 @@ def login_with_code(phone: str, code: str) -> User:
     phone = clean_phone(phone)
     index = blind_index(phone, "phone")
     lock_key = f"code-phone:{index}"
-    ratelimit.check_not_locked(lock_key, code="auth.locked")
+    ratelimit.check_not_locked(lock_key, code=LOCKED)
     with transaction.atomic():
         login_code = (
             LoginCode.objects.select_for_update()
@@ -182,13 +177,8 @@ def login_with_code(phone: str, code: str) -> User:
             lock_key, settings.ACCORD_LOGIN_MAX_FAILURES, settings.ACCORD_LOGIN_LOCKOUT_SECONDS
         )
         if login_code is not None and login_code.expires_at <= timezone.now():
-            raise LoginFailed(
-                "auth.code_expired",
-                "验证码已过期，请重新获取。",
-                "The code has expired; ask for a new one.",
-                "code",
-            )
-        raise LoginFailed("auth.code_invalid", "验证码错误。", "Wrong code.", "code")
+            raise CODE_EXPIRED("code")
+        raise CODE_INVALID("code")
     ratelimit.clear_failures(lock_key)
     user = User.objects.get(person__phone_index=index)
     record_login(user, "sms")
@@ -210,7 +200,7 @@ def create_api_token(
 ) -> tuple[ApiToken, str]:
     """Returns the token and its plaintext, shown once; only the hash is kept."""
     if not name.strip():
-        raise InvalidInput("core.required", "此项为必填项。", "This field is required.", "name")
+        raise REQUIRED("name")
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(

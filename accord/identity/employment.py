@@ -14,9 +14,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core import audit
-from accord.core.errors import Conflict, InvalidInput
+from accord.core.errors import INVALID_DATE
 from accord.core.events import publish
 from accord.identity import services
+from accord.identity.errors import (
+    ALREADY_EMPLOYED,
+    EMPLOYMENT_ALREADY_ENDED,
+    END_BEFORE_START,
+    PERSON_NAME_MISMATCH,
+    START_DATE_TOO_FAR,
+)
 from accord.identity.models import Employment, Enterprise, Person, User
 from accord.identity.validators import clean_id_document, clean_name
 
@@ -49,9 +56,7 @@ def _date(value, field: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise InvalidInput(
-            "core.invalid_date", "日期格式应为 YYYY-MM-DD。", "Dates are written YYYY-MM-DD.", field
-        ) from None
+        raise INVALID_DATE(field) from None
 
 
 @transaction.atomic
@@ -72,33 +77,18 @@ def register_employee(
     """
     start = _date(start_date, "start_date")
     if start > timezone.localdate() + dt.timedelta(days=366):
-        raise InvalidInput(
-            "identity.start_date_too_far",
-            "入职日期不能晚于一年之后。",
-            "The start date cannot be more than a year ahead.",
-            "start_date",
-        )
+        raise START_DATE_TOO_FAR("start_date")
     name = clean_name(name)
     number, _, _ = clean_id_document(id_type, id_number)
     person = services.find_person(id_type, number)
     if person is None:
         person = services.create_person(name=name, id_type=id_type, id_number=number, phone=phone)
     elif person.name != name:
-        raise Conflict(
-            "identity.person_name_mismatch",
-            "该证件号码已登记在另一姓名下，请核对姓名与证件。",
-            "This document number is registered under another name; check both.",
-            "name",
-        )
+        raise PERSON_NAME_MISMATCH("name")
     if Employment.objects.filter(
         person=person, enterprise=enterprise, end_date__isnull=True
     ).exists():
-        raise Conflict(
-            "identity.already_employed",
-            "该人员已是本企业在职员工。",
-            "This person is already employed by this enterprise.",
-            "id_number",
-        )
+        raise ALREADY_EMPLOYED("id_number")
     employment = Employment.objects.create(
         person=person, enterprise=enterprise, position=position.strip()[:100], start_date=start
     )
@@ -127,19 +117,9 @@ def end_employment(employment: Employment, end_date: dt.date | str, reason: str 
     )
     end = _date(end_date, "end_date")
     if employment.end_date is not None:
-        raise Conflict(
-            "identity.employment_already_ended",
-            "该用工关系已经结束。",
-            "This employment has already ended.",
-            "end_date",
-        )
+        raise EMPLOYMENT_ALREADY_ENDED("end_date")
     if end < employment.start_date:
-        raise InvalidInput(
-            "identity.end_before_start",
-            "离职日期不能早于入职日期。",
-            "The end date cannot be before the start date.",
-            "end_date",
-        )
+        raise END_BEFORE_START("end_date")
     employment.end_date = end
     employment.save(update_fields=["end_date", "updated_at"])
     audit.record(

@@ -12,8 +12,24 @@ from django.utils import timezone
 
 from accord.core import audit
 from accord.core.crypto import blind_index, mask_id_number, mask_phone
-from accord.core.errors import Conflict, InvalidInput, Problem, ProblemList
+from accord.core.errors import (
+    FIELD_NOT_EDITABLE,
+    INVALID_CHOICE,
+    InvalidInput,
+    Problem,
+    ProblemList,
+)
 from accord.core.events import publish
+from accord.identity.errors import (
+    ENTERPRISE_DUPLICATE,
+    IMPORT_COLUMNS_MISSING,
+    IMPORT_ENCODING,
+    IMPORT_ROWS_INVALID,
+    INDUSTRY_UNKNOWN,
+    PERSON_DUPLICATE,
+    PHONE_DUPLICATE,
+    STREET_UNKNOWN,
+)
 from accord.identity.models import (
     Enterprise,
     IdentityVerification,
@@ -46,32 +62,20 @@ ENTERPRISE_FIELDS = [
 def _street(code: str) -> Street:
     street = Street.objects.filter(code=code).first()
     if street is None:
-        raise InvalidInput(
-            "identity.street_unknown",
-            "街道不存在；福田区共 10 个街道。",
-            "Unknown street; Futian has 10 streets.",
-            "street",
-        )
+        raise STREET_UNKNOWN("street")
     return street
 
 
 def _industry(code: str) -> IndustryDivision:
     industry = IndustryDivision.objects.filter(code=code).first()
     if industry is None:
-        raise InvalidInput(
-            "identity.industry_unknown",
-            "行业代码不是 GB/T 4754-2017 的大类代码。",
-            "Not a GB/T 4754-2017 industry division code.",
-            "industry",
-        )
+        raise INDUSTRY_UNKNOWN("industry")
     return industry
 
 
 def _choice(value: str, choices, field: str) -> str:
     if value not in dict(choices):
-        raise InvalidInput(
-            "core.invalid_choice", "取值不在可选范围内。", "Not one of the allowed values.", field
-        )
+        raise INVALID_CHOICE(field)
     return value
 
 
@@ -89,12 +93,7 @@ def create_enterprise(
 ) -> Enterprise:
     code = clean_uscc(uscc)
     if Enterprise.objects.filter(uscc=code).exists():
-        raise Conflict(
-            "identity.enterprise_duplicate",
-            "该统一社会信用代码的企业已存在。",
-            "An enterprise with this unified social credit code already exists.",
-            "uscc",
-        )
+        raise ENTERPRISE_DUPLICATE("uscc")
     enterprise = Enterprise.objects.create(
         name=clean_name(name, "name", 200),
         uscc=code,
@@ -144,9 +143,7 @@ def update_enterprise(enterprise: Enterprise, changes: dict[str, Any]) -> Enterp
         elif key == "employee_count":
             enterprise.employee_count = int(value)
         else:
-            raise InvalidInput(
-                "core.field_not_editable", "该字段不可修改。", "This field cannot be changed.", key
-            )
+            raise FIELD_NOT_EDITABLE(key)
     enterprise.save()
     changed = audit.diff(before, audit.snapshot(enterprise, ENTERPRISE_FIELDS))
     if changed:
@@ -193,19 +190,9 @@ def create_person(
     problems.raise_if_any()
     index = person_index(id_type, number)
     if Person.objects.filter(id_number_index=index).exists():
-        raise Conflict(
-            "identity.person_duplicate",
-            "该证件号码的人员已存在。",
-            "A person with this document number already exists.",
-            "id_number",
-        )
+        raise PERSON_DUPLICATE("id_number")
     if phone and Person.objects.filter(phone_index=blind_index(phone, "phone")).exists():
-        raise Conflict(
-            "identity.phone_duplicate",
-            "该手机号码已被其他人员使用。",
-            "This phone number belongs to another person.",
-            "phone",
-        )
+        raise PHONE_DUPLICATE("phone")
     person = Person.objects.create(
         name=name,
         id_type=id_type,
@@ -308,18 +295,11 @@ def import_registry(data: bytes, source: str, *, skip_bad_rows: bool = False) ->
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput(
-            "import.encoding", "文件应为 UTF-8 编码的 CSV。", "The file must be UTF-8 CSV.", "file"
-        ) from None
+        raise IMPORT_ENCODING("file") from None
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in REGISTRY_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise InvalidInput(
-            "import.columns_missing",
-            f"缺少列：{', '.join(missing)}。",
-            f"Missing columns: {', '.join(missing)}.",
-            "file",
-        )
+        raise IMPORT_COLUMNS_MISSING("file", columns=", ".join(missing))
     problems = ProblemList()
     rows: dict[str, str] = {}
     for line, row in enumerate(reader, start=2):
@@ -338,7 +318,7 @@ def import_registry(data: bytes, source: str, *, skip_bad_rows: bool = False) ->
             continue
         rows[id_index(row["id_type"] or "resident", number)] = name_index(name)
     if problems and not skip_bad_rows:
-        raise InvalidInput.from_problems(problems.problems, code="import.rows_invalid")
+        raise IMPORT_ROWS_INVALID(problems=problems.problems, count=len(problems.problems))
     existing = set(
         ResidentRegistryRecord.objects.filter(id_number_index__in=list(rows)).values_list(
             "id_number_index", flat=True

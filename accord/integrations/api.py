@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from ninja import Router, Schema, Status
 
 from accord.core.api import principal
-from accord.core.errors import InvalidInput, forbidden
+from accord.core.errors import INVALID_FILTER, REQUIRED, forbidden
 from accord.core.pagination import paginate
 from accord.core.scoping import get_scoped
 from accord.identity.models import Enterprise
@@ -194,7 +194,7 @@ def update_endpoint(
     changes = payload.dict(exclude_unset=True)
     if any(v is None for v in changes.values()):
         field = next(k for k, v in changes.items() if v is None)
-        raise InvalidInput("core.required", "此项不能为空。", "This field cannot be empty.", field)
+        raise REQUIRED(field)
     return _endpoint_out(services.update_endpoint(endpoint, changes))
 
 
@@ -235,12 +235,7 @@ def list_deliveries(
     qs = endpoint.deliveries.select_related("endpoint")
     if status:
         if status not in WebhookDelivery.Status.values:
-            raise InvalidInput(
-                "core.invalid_filter",
-                "筛选条件无效：状态",
-                "Invalid filter: status",
-                "status",
-            )
+            raise INVALID_FILTER("status")
         qs = qs.filter(status=status)
     p = paginate(qs, page, page_size)
     return {

@@ -11,8 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core import audit
-from accord.core.errors import Conflict, InvalidInput
+from accord.core.errors import FIELD_NOT_EDITABLE
 from accord.identity.models import Enterprise
+from accord.integrations.errors import (
+    DESCRIPTION_TOO_LONG,
+    ENDPOINT_DISABLED,
+    TOO_MANY_ENDPOINTS,
+    TOPICS_REQUIRED,
+    UNKNOWN_TOPIC,
+)
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
 from accord.integrations.topics import ALL_TOPICS, FORWARDABLE_TOPICS, PING_TOPIC
 from accord.integrations.transport import check_url
@@ -35,22 +42,12 @@ def clean_topics(topics: Any) -> list[str]:
     if isinstance(topics, str):
         topics = [t for t in topics.replace(",", " ").split() if t]
     if not isinstance(topics, list | tuple) or not topics:
-        raise InvalidInput(
-            "integrations.topics_required",
-            "请至少选择一种事件。",
-            "Choose at least one event topic.",
-            "topics",
-        )
+        raise TOPICS_REQUIRED("topics")
     cleaned: list[str] = []
     for topic in topics:
         topic = str(topic).strip()
         if topic != ALL_TOPICS and topic not in FORWARDABLE_TOPICS:
-            raise InvalidInput(
-                "integrations.unknown_topic",
-                f"不支持的事件类型：{topic[:100]}",
-                f"Unknown event topic: {topic[:100]}",
-                "topics",
-            )
+            raise UNKNOWN_TOPIC(topic=topic[:100])
         if topic not in cleaned:
             cleaned.append(topic)
     return [ALL_TOPICS] if ALL_TOPICS in cleaned else cleaned
@@ -59,12 +56,7 @@ def clean_topics(topics: Any) -> list[str]:
 def _description(value: Any) -> str:
     text = str(value or "").strip()
     if len(text) > 200:
-        raise InvalidInput(
-            "integrations.description_too_long",
-            "说明最多 200 个字符。",
-            "The description is at most 200 characters.",
-            "description",
-        )
+        raise DESCRIPTION_TOO_LONG("description")
     return text
 
 
@@ -83,12 +75,7 @@ def create_endpoint(
         WebhookEndpoint.objects.filter(enterprise=enterprise).count()
         >= MAX_ENDPOINTS_PER_ENTERPRISE
     ):
-        raise Conflict(
-            "integrations.too_many_endpoints",
-            f"每家企业最多 {MAX_ENDPOINTS_PER_ENTERPRISE} 个端点。",
-            f"An enterprise may have at most {MAX_ENDPOINTS_PER_ENTERPRISE} endpoints.",
-            "url",
-        )
+        raise TOO_MANY_ENDPOINTS("url", limit=MAX_ENDPOINTS_PER_ENTERPRISE)
     secret = new_secret()
     endpoint = WebhookEndpoint.objects.create(
         enterprise=enterprise,
@@ -129,9 +116,7 @@ def update_endpoint(endpoint: WebhookEndpoint, changes: dict[str, Any]) -> Webho
                 endpoint.disabled_reason = DISABLED_BY_USER
             endpoint.active = active
         else:
-            raise InvalidInput(
-                "core.field_not_editable", "该字段不可修改。", "This field cannot be changed.", key
-            )
+            raise FIELD_NOT_EDITABLE(key)
     endpoint.save()
     changed = audit.diff(before, audit.snapshot(endpoint, AUDITED_FIELDS))
     if changed:
@@ -221,11 +206,7 @@ def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
         .get(pk=delivery.pk)
     )
     if not delivery.endpoint.active:
-        raise Conflict(
-            "integrations.endpoint_disabled",
-            "该端点已停用，请先启用后再重新发送。",
-            "The endpoint is disabled; enable it before redelivering.",
-        )
+        raise ENDPOINT_DISABLED()
     before = delivery.status
     delivery.status = WebhookDelivery.Status.PENDING
     delivery.attempts = 0

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
-from accord.core.errors import InvalidInput
+from accord.core.errors import REQUIRED
+from accord.integrations.errors import URL_INVALID
 
 MAX_URL_LENGTH = 500
 _LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
@@ -34,10 +35,6 @@ def timeout_seconds() -> float:
     return float(getattr(settings, "ACCORD_WEBHOOK_TIMEOUT_SECONDS", 10))
 
 
-def _bad_url(message_zh: str, message_en: str) -> InvalidInput:
-    return InvalidInput("integrations.url_invalid", message_zh, message_en, "url")
-
-
 def _is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
@@ -51,35 +48,28 @@ def check_url(url: str, *, private_allowed: bool | None = None) -> str:
     url = (url or "").strip()
     private_allowed = allow_private() if private_allowed is None else private_allowed
     if not url:
-        raise InvalidInput("core.required", "此项为必填项。", "This field is required.", "url")
+        raise REQUIRED("url")
     if len(url) > MAX_URL_LENGTH:
-        raise _bad_url(
-            "地址过长（最多 500 个字符）。", "The URL is too long (at most 500 characters)."
-        )
+        raise URL_INVALID()
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise _bad_url("地址格式无效。", "The URL is malformed.") from None
+        raise URL_INVALID() from None
     if parts.scheme not in ("http", "https"):
-        raise _bad_url(
-            "地址须以 http:// 或 https:// 开头。", "The URL must start with http:// or https://."
-        )
+        raise URL_INVALID()
     if not parts.hostname:
-        raise _bad_url("地址缺少主机名。", "The URL has no host name.")
+        raise URL_INVALID()
     if parts.username or parts.password:
-        raise _bad_url(
-            "地址中不能包含用户名或密码，请用签名密钥验证请求。",
-            "The URL must not contain credentials; verify requests by their signature.",
-        )
+        raise URL_INVALID()
     if port == 0:
-        raise _bad_url("端口无效。", "Invalid port.")
+        raise URL_INVALID()
     if not parts.hostname.isascii():
         # An internationalised name (人事.例子.中国) is sent in its ASCII (IDNA) form.
         try:
             ascii_host = parts.hostname.encode("idna").decode("ascii")
         except UnicodeError:
-            raise _bad_url("主机名无效。", "Invalid host name.") from None
+            raise URL_INVALID() from None
         netloc = ascii_host + (f":{port}" if port else "")
         url = urlunsplit(parts._replace(netloc=netloc))
         parts = urlsplit(url)
@@ -90,10 +80,7 @@ def check_url(url: str, *, private_allowed: bool | None = None) -> str:
         except ValueError:  # a name, not an address: checked again when sending
             literal = host in _LOCAL_NAMES or host.endswith(".localhost")
         if literal:
-            raise _bad_url(
-                "不能向内网、本机或保留地址发送通知，请使用公网地址。",
-                "Webhooks cannot go to private, loopback or reserved addresses; use a public address.",
-            )
+            raise URL_INVALID()
     return url
 
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from accord.core.errors import AccordError, InvalidInput
+from accord.core.errors import INVALID_REQUEST, AccordError
 from accord.core.scoping import get_scoped
 from accord.identity.scoping import managed_enterprise
 from accord.integrations import sending, services
@@ -74,9 +74,7 @@ def enterprise_webhooks(request: HttpRequest, public_id) -> HttpResponse:
                 elif action == "ping":
                     ping_result = sending.attempt(services.create_ping(endpoint))
                 else:
-                    raise InvalidInput(
-                        "core.invalid_request", "请求无效。", "Invalid request.", "action"
-                    )
+                    raise INVALID_REQUEST("action")
         except AccordError as exc:
             error = exc
     endpoints = list(endpoints_qs)

@@ -27,8 +27,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accord.core import crypto
-from accord.core.errors import NotFound
 from accord.ledger import note
+from accord.ledger.errors import NO_CHECKPOINT
 from accord.ledger.models import Checkpoint, Cosignature, LogKey, Witness, WitnessRefusal
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ def _insert_checkpoint(tree_size: int, root_hash: bytes) -> Checkpoint:
 def latest_checkpoint() -> Checkpoint:
     cp = Checkpoint.objects.order_by("-tree_size").first()
     if cp is None:
-        raise NotFound("ledger.no_checkpoint")
+        raise NO_CHECKPOINT()
     return cp
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from accord.core.errors import InvalidInput
 from accord.ledger.bundle import check_disclosure, commitment
+from accord.ledger.errors import UNKNOWN_TYPE
 
 __all__ = [
     "ENTRY_TYPES",
@@ -196,9 +197,7 @@ def prepare(
     """
     entry_type = ENTRY_TYPES.get(kind)
     if entry_type is None:
-        raise InvalidInput(
-            "ledger.unknown_type", "未知的存证类型。", "Unknown ledger entry type.", "type"
-        )
+        raise UNKNOWN_TYPE("type")
     unknown = set(fields) - set(entry_type.fields)
     if unknown:
         name = sorted(unknown)[0]

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from accord.core.errors import NotFound
 from accord.ledger import bundle as bundles
 from accord.ledger import entries, storage
 from accord.ledger.checkpoints import cosigned_text
+from accord.ledger.errors import NO_CHECKPOINT, UNKNOWN_LEAF_HASH
 from accord.ledger.models import Checkpoint, Entry
 
 
@@ -41,7 +41,7 @@ def checkpoint_for(index: int) -> Checkpoint:
     """
     candidates = list(Checkpoint.objects.filter(tree_size__gt=index).order_by("-tree_size")[:50])
     if not candidates:
-        raise NotFound("ledger.no_checkpoint", "index")
+        raise NO_CHECKPOINT("index")
     return max(candidates, key=lambda cp: (cp.cosignatures.count(), cp.tree_size))
 
 
@@ -55,7 +55,7 @@ def bundle_for(
     """
     if index is None:
         if leaf_hash is None:
-            raise NotFound("ledger.unknown_leaf_hash", "leaf_hash")
+            raise UNKNOWN_LEAF_HASH("leaf_hash")
         index = storage.index_of(leaf_hash)
     entry = storage.get_entry(index)
     cp = checkpoint_for(index)

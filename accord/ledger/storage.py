@@ -31,10 +31,20 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accord.core import crypto
-from accord.core.errors import InvalidInput, NotFound
 from accord.ledger import merkle
 from accord.ledger.checkpoints import sign_checkpoint
 from accord.ledger.entries import PreparedEntry
+from accord.ledger.errors import (
+    BATCH_TOO_LARGE,
+    EMPTY_BATCH,
+    INVALID_FIRST_SIZE,
+    INVALID_TREE_SIZE,
+    LEAF_NOT_IN_TREE,
+    TREE_SIZE_BEYOND_LOG,
+    UNKNOWN_INDEX,
+    UNKNOWN_LEAF_HASH,
+    UNKNOWN_TILE,
+)
 from accord.ledger.models import Checkpoint, Entry, Tile
 from accord.ledger.tiles import TILE_WIDTH, StoredTile, TileAppender, node_reader, tile_width_at
 
@@ -153,14 +163,9 @@ class AppendResult:
 def append(items: Sequence[PreparedEntry], *, checkpoint: bool = True) -> AppendResult:
     """Append a batch atomically and (by default) sign the checkpoint of the new tree."""
     if not items:
-        raise InvalidInput("ledger.empty_batch", "批次为空。", "The batch is empty.", "entries")
+        raise EMPTY_BATCH("entries")
     if len(items) > MAX_BATCH:
-        raise InvalidInput(
-            "ledger.batch_too_large",
-            "批次过大。",
-            f"At most {MAX_BATCH} entries a batch.",
-            "entries",
-        )
+        raise BATCH_TOO_LARGE("entries", limit=MAX_BATCH)
     with sequencer():
         size = tree_size()
         appender = TileAppender.load(size, fetch_tiles)
@@ -199,19 +204,9 @@ def append_one(item: PreparedEntry) -> AppendResult:
 
 def _check_size(value: int, field: str, current: int) -> None:
     if not isinstance(value, int) or value < 1:
-        raise InvalidInput(
-            "ledger.invalid_tree_size",
-            "树大小应为正整数。",
-            "The tree size must be a positive integer.",
-            field,
-        )
+        raise INVALID_TREE_SIZE(field)
     if value > current:
-        raise InvalidInput(
-            "ledger.tree_size_beyond_log",
-            f"树大小超出日志当前大小（{current}）。",
-            f"The tree size is beyond the log's current size ({current}).",
-            field,
-        )
+        raise TREE_SIZE_BEYOND_LOG(field, current=current)
 
 
 _reader = node_reader(fetch_tiles)
@@ -236,7 +231,7 @@ def index_of(leaf_hash: bytes) -> int:
         [leaf_key(leaf_hash), leaf_hash],
     )
     if not rows or rows[0][0] is None:
-        raise NotFound("ledger.unknown_leaf_hash", "leaf_hash")
+        raise UNKNOWN_LEAF_HASH("leaf_hash")
     return rows[0][0]
 
 
@@ -250,16 +245,16 @@ def inclusion_proof(leaf_hash: bytes, size: int) -> tuple[int, list[bytes]]:
     )
     _check_size(size, "tree_size", 0 if last is None else last + 1)
     if index is None:
-        raise NotFound("ledger.unknown_leaf_hash", "leaf_hash")
+        raise UNKNOWN_LEAF_HASH("leaf_hash")
     if index >= size:
-        raise NotFound("ledger.leaf_not_in_tree", "tree_size")
+        raise LEAF_NOT_IN_TREE("tree_size")
     return index, merkle.inclusion_proof_from(index, size, _reader)
 
 
 def inclusion_proof_by_index(index: int, size: int) -> list[bytes]:
     _check_size(size, "tree_size", tree_size())
     if not 0 <= index < size:
-        raise NotFound("ledger.leaf_not_in_tree", "index")
+        raise LEAF_NOT_IN_TREE("index")
     return merkle.inclusion_proof_from(index, size, _reader)
 
 
@@ -267,12 +262,7 @@ def consistency_proof(first: int, second: int) -> list[bytes]:
     current = tree_size()
     _check_size(second, "second", current)
     if not isinstance(first, int) or not 0 < first <= second:
-        raise InvalidInput(
-            "ledger.invalid_first_size",
-            "第一个树大小应为正整数且不大于第二个。",
-            "The first size must be positive and not above the second.",
-            "first",
-        )
+        raise INVALID_FIRST_SIZE("first")
     if first == second:
         return []
     return merkle.consistency_proof_from(first, second, _reader)
@@ -281,17 +271,17 @@ def consistency_proof(first: int, second: int) -> list[bytes]:
 def get_entry(index: int) -> Entry:
     entry = Entry.objects.filter(index=index).first()
     if entry is None:
-        raise NotFound("ledger.unknown_index", "index")
+        raise UNKNOWN_INDEX("index")
     return entry
 
 
 def get_tile(level: int, index: int, width: int) -> bytes:
     """A tile as tlog-tiles serves it: exactly ``width`` hashes, if the tree has that many."""
     if not (0 <= level <= 8 and index >= 0 and 1 <= width <= TILE_WIDTH):
-        raise NotFound("ledger.unknown_tile", "tile")
+        raise UNKNOWN_TILE("tile")
     if tile_width_at(level, index, tree_size()) < width:
-        raise NotFound("ledger.unknown_tile", "tile")
+        raise UNKNOWN_TILE("tile")
     stored = fetch_tiles([(level, index, width)]).get((level, index))
     if stored is None:
-        raise NotFound("ledger.unknown_tile", "tile")
+        raise UNKNOWN_TILE("tile")
     return stored[1][: width * merkle.HASH_SIZE]

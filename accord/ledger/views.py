@@ -18,8 +18,16 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
-from accord.core.errors import AccordError, InvalidInput, NotFound
+from accord.core.errors import AccordError
 from accord.ledger import checkpoints, services, storage
+from accord.ledger.errors import (
+    INVALID_FIRST,
+    INVALID_LEAF_HASH,
+    INVALID_SECOND,
+    INVALID_TREE_SIZE,
+    UNKNOWN_CHECKPOINT,
+    UNKNOWN_TILE,
+)
 from accord.ledger.models import Checkpoint, Witness
 from accord.ledger.tiles import TILE_WIDTH, parse_tile_index
 
@@ -57,15 +65,13 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+_INT_PARAMS = {"tree_size": INVALID_TREE_SIZE, "first": INVALID_FIRST, "second": INVALID_SECOND}
+
+
 def _int_param(request: HttpRequest, name: str) -> int:
     raw = request.GET.get(name, "")
     if not raw.isdigit() or len(raw) > 18:
-        raise InvalidInput(
-            f"ledger.invalid_{name}",
-            f"参数 {name} 应为非负整数。",
-            f"{name} must be a non-negative integer.",
-            name,
-        )
+        raise _INT_PARAMS[name](name)
     return int(raw)
 
 
@@ -84,12 +90,7 @@ def _hash_param(request: HttpRequest, name: str = "leaf_hash") -> bytes:
         except (binascii.Error, ValueError):
             value = b""
     if len(value) != 32:
-        raise InvalidInput(
-            "ledger.invalid_leaf_hash",
-            "叶哈希应为 64 位十六进制或 Base64 编码的 32 字节。",
-            "The leaf hash must be 32 bytes, as 64 hex digits or base64.",
-            name,
-        )
+        raise INVALID_LEAF_HASH(name)
     return value
 
 
@@ -108,7 +109,7 @@ def checkpoint_at(request: HttpRequest, tree_size: int) -> HttpResponse:
     """A checkpoint from the history; cosignatures may still arrive, hence no ``immutable``."""
     cp = Checkpoint.objects.filter(tree_size=tree_size).first()
     if cp is None:
-        raise NotFound("ledger.unknown_checkpoint", "tree_size")
+        raise UNKNOWN_CHECKPOINT("tree_size")
     response = HttpResponse(checkpoints.cosigned_text(cp), content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = MEDIUM
     return response
@@ -184,12 +185,12 @@ def tile(request: HttpRequest, level: int, rest: str) -> HttpResponse:
     if ".p/" in rest:
         encoded, _, width_text = rest.partition(".p/")
         if not width_text.isdigit() or not 0 < int(width_text) < TILE_WIDTH:
-            raise NotFound("ledger.unknown_tile", "tile")
+            raise UNKNOWN_TILE("tile")
         width = int(width_text)
     try:
         index = parse_tile_index(encoded)
     except ValueError:
-        raise NotFound("ledger.unknown_tile", "tile") from None
+        raise UNKNOWN_TILE("tile") from None
     blob = storage.get_tile(level, index, width)
     response = HttpResponse(blob, content_type="application/octet-stream")
     response["Cache-Control"] = IMMUTABLE if width == TILE_WIDTH else SHORT

@@ -12,12 +12,13 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from accord.core.api import principal
-from accord.core.errors import InvalidInput
+from accord.core.errors import INVALID_FILTER
 from accord.core.middleware import json_body
 from accord.core.pagination import paginate
 from accord.core.scoping import get_scoped, scoped
 from accord.identity.models import User
 from accord.seals import approvals, services
+from accord.seals.errors import FILE_TOO_LARGE
 from accord.seals.models import Seal, SealApproval, SealGrant, SealPolicy, SealUsage
 from accord.seals.scoping import seals_enterprise, usage_filter, usage_seal
 from accord.signing.pdf import open_pdf, sha256
@@ -198,9 +199,7 @@ def filter_usage(qs: QuerySet[SealUsage], params) -> QuerySet[SealUsage]:
     outcome = params.get("outcome") or ""
     if outcome:
         if outcome not in SealUsage.Outcome.values:
-            raise InvalidInput(
-                "core.invalid_filter", "筛选条件无效。", "Invalid filter.", "outcome"
-            )
+            raise INVALID_FILTER("outcome")
         qs = qs.filter(outcome=outcome)
     if params.get("document_kind"):
         qs = qs.filter(document_kind=params["document_kind"])
@@ -214,9 +213,7 @@ def filter_usage(qs: QuerySet[SealUsage], params) -> QuerySet[SealUsage]:
             try:
                 day = dt.date.fromisoformat(params[name])
             except ValueError:
-                raise InvalidInput(
-                    "core.invalid_filter", "日期格式应为 YYYY-MM-DD。", "Use YYYY-MM-DD.", name
-                ) from None
+                raise INVALID_FILTER(name) from None
             qs = qs.filter(**{lookup: day})
     return qs
 
@@ -332,12 +329,7 @@ def approval_request_fields(request: HttpRequest) -> dict:
         digest = data.get("document_sha256", "")
         if upload is not None:
             if (upload.size or 0) > MAX_UPLOAD_BYTES:
-                raise InvalidInput(
-                    "seal.file_too_large",
-                    "文件不能超过 50 MB。",
-                    "The file must be at most 50 MB.",
-                    "file",
-                )
+                raise FILE_TOO_LARGE("file")
             content = upload.read()
             open_pdf(content)
             digest = sha256(content)

@@ -13,8 +13,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core import audit
-from accord.core.errors import Conflict, InvalidInput, PermissionDenied
 from accord.core.notifications import request_notification
+from accord.seals.errors import (
+    APPROVAL_EXISTS,
+    APPROVAL_NOT_PENDING,
+    APPROVAL_NOT_REQUIRED,
+    INVALID_SHA256,
+    REASON_REQUIRED,
+    SELF_APPROVAL_FORBIDDEN,
+    TITLE_REQUIRED,
+)
 from accord.seals.models import Power, Seal, SealApproval, SealGrant
 from accord.seals.rules import (
     needs_approval,
@@ -38,36 +46,19 @@ def request_approval(
     require_kind(document_kind)
     digest = (document_sha256 or "").strip().lower()
     if not _SHA256.match(digest):
-        raise InvalidInput(
-            "seal.invalid_sha256",
-            "文件指纹应为 64 位十六进制 SHA-256。",
-            "The document fingerprint must be a 64-digit hexadecimal SHA-256.",
-            "document_sha256",
-        )
+        raise INVALID_SHA256("document_sha256")
     title = (title or "").strip()
     if not title:
-        raise InvalidInput(
-            "seal.title_required", "请填写文件名称。", "Give the document's title.", "title"
-        )
+        raise TITLE_REQUIRED("title")
     if not needs_approval(seal.enterprise, document_kind):
-        raise InvalidInput(
-            "seal.approval_not_required",
-            "按本企业用印制度，此类文件无需审批即可盖章。",
-            "Under the enterprise's seal policy this kind of document needs no approval.",
-            "document_kind",
-        )
+        raise APPROVAL_NOT_REQUIRED("document_kind")
     if SealApproval.objects.filter(
         seal=seal,
         document_sha256=digest,
         document_kind=document_kind,
         status__in=[SealApproval.Status.PENDING, SealApproval.Status.APPROVED],
     ).exists():
-        raise Conflict(
-            "seal.approval_exists",
-            "该文件已有待审批或已批准的用印申请。",
-            "This document already has a pending or approved request.",
-            "document_sha256",
-        )
+        raise APPROVAL_EXISTS("document_sha256")
     approval = SealApproval.objects.create(
         seal=seal,
         document_sha256=digest,
@@ -104,25 +95,12 @@ def decide_approval(
     seal = Seal.objects.get(pk=approval.seal_id)
     require_power(user, seal, Power.MANAGE)
     if approval.requested_by_id == user.pk:
-        raise PermissionDenied(
-            "seal.self_approval_forbidden",
-            "不能审批自己提出的用印申请，须由另一位印章管理人审批。",
-            "You cannot approve your own request; another manager of the seal must decide.",
-        )
+        raise SELF_APPROVAL_FORBIDDEN()
     if approval.status != SealApproval.Status.PENDING:
-        raise Conflict(
-            "seal.approval_not_pending",
-            "该用印申请已处理。",
-            "This request has already been decided.",
-        )
+        raise APPROVAL_NOT_PENDING()
     reason = (reason or "").strip()
     if not approve and not reason:
-        raise InvalidInput(
-            "seal.reason_required",
-            "驳回时请说明理由。",
-            "Give a reason for the rejection.",
-            "reason",
-        )
+        raise REASON_REQUIRED("reason")
     approval.status = SealApproval.Status.APPROVED if approve else SealApproval.Status.REJECTED
     approval.decided_by = user
     approval.decided_at = timezone.now()

@@ -10,11 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from accord.contracts.models import DocumentKind
-from accord.core.errors import Conflict, InvalidInput, PermissionDenied
 from accord.identity.models import Enterprise
+from accord.seals.errors import (
+    INVALID_DOCUMENT_KIND,
+    NOT_AUTHORISED,
+    NOT_HR_MEMBER,
+    NOT_MANAGER,
+    POWER_COMBINATION_FORBIDDEN,
+    RETIRED,
+)
 from accord.seals.models import Power, Seal, SealGrant, SealPolicy
+from accord.signing.errors import ART_13
 
-ART_13 = "《电子签名法》第十三条 / Electronic Signature Law Art. 13"
 # A document sealed without a named kind (an attachment, a notice).
 GENERIC_KIND = "document"
 DOCUMENT_KINDS = {str(k) for k in DocumentKind.values} | {GENERIC_KIND}
@@ -93,50 +100,25 @@ def needs_approval(enterprise: Enterprise, document_kind: str) -> bool:
 
 def require_hr(user, enterprise: Enterprise) -> None:
     if not getattr(user, "pk", None) or enterprise.pk not in user.enterprise_ids:
-        raise PermissionDenied(
-            "seal.not_hr_member",
-            "只有本企业的人事人员可以管理本企业的印章。",
-            "Only HR members of the enterprise may manage its seals.",
-        )
+        raise NOT_HR_MEMBER()
 
 
 def require_power(user, seal: Seal, power: str) -> None:
     if power in powers_of(user, seal):
         return
     if power == Power.MANAGE:
-        raise PermissionDenied(
-            "seal.not_manager",
-            f"您不是“{seal.name}”的管理人，无权执行此操作。",
-            f"You do not hold the manage power on the seal “{seal.name}”.",
-        )
-    raise PermissionDenied(
-        "seal.not_authorised",
-        f"您未被授予“{seal.name}”的使用权。依据：{ART_13}（印章须在企业控制之下使用）。",
-        f"You do not hold the use power on the seal “{seal.name}” (Art. 13: a seal is used "
-        "only under the enterprise's control).",
-        "seal",
-        extra={"article": ART_13},
-    )
+        raise NOT_MANAGER()
+    raise NOT_AUTHORISED(seal=seal.name, extra={"article": ART_13})
 
 
 def require_kind(document_kind: str, field: str = "document_kind") -> None:
     if document_kind not in DOCUMENT_KINDS:
-        raise InvalidInput(
-            "seal.invalid_document_kind",
-            f"未知的文件类型：{document_kind}。",
-            f"Unknown document kind: {document_kind}.",
-            field,
-        )
+        raise INVALID_DOCUMENT_KIND(field, kind=document_kind)
 
 
 def require_not_retired(seal: Seal) -> None:
     if seal.status == Seal.Status.RETIRED:
-        raise Conflict(
-            "seal.retired",
-            f"“{seal.name}”已停用（注销），不能再授权或使用。",
-            f"The seal “{seal.name}” is retired; it can no longer be granted or used.",
-            "seal",
-        )
+        raise RETIRED(seal=seal.name)
 
 
 def check_combination(policy: SealPolicy, held: Iterable[str], power: str, who: str) -> None:
@@ -146,13 +128,12 @@ def check_combination(policy: SealPolicy, held: Iterable[str], power: str, who: 
     )
     if forbidden:
         zh, en = describe_policy(policy)
-        raise Conflict(
-            "seal.power_combination_forbidden",
-            f"授权被拒绝：{who}将同时持有{'、'.join(power_zh(p) for p in sorted(combined))}权限，"
-            f"超出本企业用印制度允许的范围（{zh}）",
-            f"Refused: {who} would hold {', '.join(sorted(combined))} together, more than the "
-            f"enterprise's seal policy allows ({en})",
-            "power",
+        raise POWER_COMBINATION_FORBIDDEN(
+            who=who,
+            powers_zh="、".join(power_zh(p) for p in sorted(combined)),
+            powers_en=", ".join(sorted(combined)),
+            policy_zh=zh,
+            policy_en=en,
             extra={
                 "policy": {
                     "allow_manage_and_use": policy.allow_manage_and_use,

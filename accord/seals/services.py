@@ -25,9 +25,26 @@ from django.utils import timezone
 from accord.contracts.models import LABOUR_CONTRACT_KINDS
 from accord.core import audit
 from accord.core.context import current_actor
-from accord.core.errors import AccordError, Conflict, InvalidInput, PermissionDenied
+from accord.core.errors import AccordError, Conflict
 from accord.identity.models import Enterprise
 from accord.seals.approvals import decide_approval, request_approval
+from accord.seals.errors import (
+    APPROVAL_EXPIRED,
+    APPROVAL_REQUIRED,
+    GRANT_EXISTS,
+    GRANT_REVOKED,
+    GRANTEE_NOT_HR,
+    INVALID_KIND,
+    INVALID_POWER,
+    INVALID_STATUS_CHANGE,
+    LAST_MANAGER,
+    NAME_TAKEN,
+    NAME_TOO_LONG,
+    NONE_CONFIGURED,
+    NOT_ACTIVE,
+    NOT_MANAGER,
+    POLICY_CONFLICTS_WITH_GRANTS,
+)
 from accord.seals.models import Power, Seal, SealApproval, SealGrant, SealPolicy, SealUsage
 from accord.seals.rules import (
     ART_13,
@@ -114,14 +131,7 @@ def default_seal(enterprise: Enterprise, document_kind: str) -> Seal:
     page = f"/enterprises/{enterprise.public_id}/seals"
     wanted_zh = "合同专用章或公章" if len(kinds) > 1 else "公章"
     wanted_en = "a contract seal or an official seal" if len(kinds) > 1 else "an official seal"
-    raise Conflict(
-        "seal.none_configured",
-        f"本企业尚未启用{wanted_zh}，无法盖章。请企业人事在“电子印章”页面（{page}）创建印章并授权。",
-        f"The enterprise has no active {wanted_en} to seal with. HR can create one and grant "
-        f"its powers on the seals page ({page}).",
-        "seal",
-        extra={"link": page},
-    )
+    raise NONE_CONFIGURED(wanted_zh=wanted_zh, wanted_en=wanted_en, page=page, extra={"link": page})
 
 
 # ---- seals, grants, policy ----------------------------------------------------------------
@@ -134,36 +144,20 @@ def create_seal(enterprise: Enterprise, *, user, name: str = "", kind: str) -> S
     require_hr(user, enterprise)
     Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()
     if kind not in Seal.Kind.values:
-        raise InvalidInput(
-            "seal.invalid_kind", f"未知的印章类型：{kind}。", f"Unknown seal kind: {kind}.", "kind"
-        )
+        raise INVALID_KIND(kind=kind)
     name = (name or "").strip() or str(Seal.Kind(kind).label)
     if len(name) > 20:
-        raise InvalidInput(
-            "seal.name_too_long",
-            "印章名称不能超过 20 个字。",
-            "A seal name has at most 20 characters.",
-            "name",
-        )
+        raise NAME_TOO_LONG("name")
     if Seal.objects.filter(enterprise=enterprise).exists() and not manages_any_seal(
         user, enterprise
     ):
-        raise PermissionDenied(
-            "seal.not_manager",
-            "本企业已有印章：只有印章管理人可以新建印章。",
-            "The enterprise already has seals: only a seal manager may create another.",
-        )
+        raise NOT_MANAGER()
     if (
         Seal.objects.filter(enterprise=enterprise, name=name)
         .exclude(status=Seal.Status.RETIRED)
         .exists()
     ):
-        raise Conflict(
-            "seal.name_taken",
-            f"本企业已有名为“{name}”的印章。",
-            f"The enterprise already has a seal named “{name}”.",
-            "name",
-        )
+        raise NAME_TAKEN(name=name)
     seal = Seal.objects.create(enterprise=enterprise, name=name, kind=kind, created_by=user)
     audit.record("seal.create", seal, changes={"name": [None, name], "kind": [None, kind]})
     _grant(seal, grantee=user, power=Power.MANAGE, by=user)
@@ -190,30 +184,20 @@ def grant_power(seal: Seal, *, user, grantee, power: str) -> SealGrant:
     require_power(user, seal, Power.MANAGE)
     require_not_retired(seal)
     if power not in Power.values:
-        raise InvalidInput(
-            "seal.invalid_power",
-            f"未知的权限：{power}。",
-            f"Unknown power: {power}.",
-            "power",
-        )
+        raise INVALID_POWER(power=power)
     if grantee is None or seal.enterprise_id not in grantee.enterprise_ids:
-        raise InvalidInput(
-            "seal.grantee_not_hr",
-            "只能授权给本企业的人事人员。",
-            "Powers can be granted only to HR members of the same enterprise.",
-            "user",
-        )
+        raise GRANTEE_NOT_HR("user")
     held = set(
         SealGrant.objects.filter(seal=seal, user=grantee, revoked_at__isnull=True).values_list(
             "power", flat=True
         )
     )
     if power in held:
-        raise Conflict(
-            "seal.grant_exists",
-            f"{user_label(grantee)}已持有该印章的{power_zh(power)}权。",
-            f"{grantee.get_username()} already holds the {power} power on this seal.",
-            "power",
+        raise GRANT_EXISTS(
+            who_zh=user_label(grantee),
+            who_en=grantee.get_username(),
+            power_zh=power_zh(power),
+            power=power,
         )
     check_combination(policy_for(seal.enterprise), held, power, f"{user_label(grantee)}")
     return _grant(seal, grantee=grantee, power=power, by=user)
@@ -226,22 +210,14 @@ def revoke_grant(grant: SealGrant, *, user) -> SealGrant:
     seal = Seal.objects.select_for_update().get(pk=grant.seal_id)
     require_power(user, seal, Power.MANAGE)
     if grant.revoked_at is not None:
-        raise Conflict(
-            "seal.grant_revoked",
-            "该授权已被撤销。",
-            "This grant is already revoked.",
-        )
+        raise GRANT_REVOKED()
     if (
         grant.power == Power.MANAGE
         and not SealGrant.objects.filter(seal=seal, power=Power.MANAGE, revoked_at__isnull=True)
         .exclude(pk=grant.pk)
         .exists()
     ):
-        raise Conflict(
-            "seal.last_manager",
-            "不能撤销印章的最后一位管理人：请先授权另一位管理人。",
-            "The last manager of a seal cannot be revoked: grant the power to another first.",
-        )
+        raise LAST_MANAGER()
     grant.revoked_at = timezone.now()
     grant.revoked_by = user
     grant.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
@@ -260,11 +236,8 @@ def set_status(seal: Seal, *, user, status: str, reason: str = "") -> Seal:
     seal = Seal.objects.select_for_update().get(pk=seal.pk)
     require_power(user, seal, Power.MANAGE)
     if status not in STATUS_CHANGES.get(seal.status, set()):
-        raise InvalidInput(
-            "seal.invalid_status_change",
-            f"印章状态不能从“{seal.get_status_display()}”改为“{status}”。",
-            f"A seal cannot go from {seal.status} to {status}.",
-            "status",
+        raise INVALID_STATUS_CHANGE(
+            before=seal.get_status_display(), before_code=seal.status, after=status
         )
     before = seal.status
     seal.status = status
@@ -288,11 +261,7 @@ def update_policy(
     someone still holds powers it forbids: revoke those first, so nobody exceeds the policy."""
     require_hr(user, enterprise)
     if not manages_any_seal(user, enterprise):
-        raise PermissionDenied(
-            "seal.not_manager",
-            "只有本企业的印章管理人可以修改用印制度。",
-            "Only a seal manager of the enterprise may change its seal policy.",
-        )
+        raise NOT_MANAGER()
     for kind in approval_kinds:
         require_kind(kind, "approval_kinds")
     policy = SealPolicy.objects.select_for_update().filter(enterprise=enterprise).first()
@@ -314,14 +283,7 @@ def update_policy(
         try:
             check_combination(policy, powers - {power}, power, "现有授权人员")
         except Conflict as exc:
-            raise Conflict(
-                "seal.policy_conflicts_with_grants",
-                "新制度比现有授权更严：仍有人员同时持有新制度不允许兼任的权限，请先撤销相应授权。",
-                "The new policy is stricter than the current grants: someone still holds powers "
-                "it forbids together. Revoke those grants first.",
-                "policy",
-                extra=exc.extra,
-            ) from exc
+            raise POLICY_CONFLICTS_WITH_GRANTS("policy", extra=exc.extra) from exc
     policy.save()
     after = audit.snapshot(
         policy, ["allow_manage_and_use", "allow_audit_with_other", "approval_kinds"]
@@ -342,11 +304,8 @@ def _authorise_use(seal: Seal, user, digest: str, document_kind: str) -> SealApp
         require_kind(document_kind)
         require_power(user, seal, Power.USE)
         if seal.status != Seal.Status.ACTIVE:
-            raise Conflict(
-                "seal.not_active",
-                f"“{seal.name}”当前状态为“{seal.get_status_display()}”，不能用印。",
-                f"The seal “{seal.name}” is {seal.status}; it cannot be used.",
-                "seal",
+            raise NOT_ACTIVE(
+                seal=seal.name, status_zh=seal.get_status_display(), status=seal.status
             )
         if not needs_approval(seal.enterprise, document_kind):
             return None
@@ -356,29 +315,16 @@ def _authorise_use(seal: Seal, user, digest: str, document_kind: str) -> SealApp
         approval = approvals.filter(status=SealApproval.Status.APPROVED).first()
         if approval is not None and approval.decided_at is not None:
             if timezone.now() - approval.decided_at > APPROVAL_VALID_FOR:
-                raise PermissionDenied(
-                    "seal.approval_expired",
-                    f"该文件的用印批准已超过 {APPROVAL_VALID_FOR.days} 天有效期，请重新申请。",
-                    f"The approval to seal this document is older than {APPROVAL_VALID_FOR.days} "
-                    "days; ask for a new one.",
-                    "document",
-                )
+                raise APPROVAL_EXPIRED(days=APPROVAL_VALID_FOR.days)
         if approval is None:
             pending = approvals.filter(status=SealApproval.Status.PENDING).exists()
-            raise PermissionDenied(
-                "seal.approval_required",
-                (
-                    "该文件的用印申请尚待审批。"
+            raise APPROVAL_REQUIRED(
+                state_zh="该文件的用印申请尚待审批。" if pending else "请先提出用印申请。",
+                state_en=(
+                    "the request to seal it is still pending."
                     if pending
-                    else "按本企业用印制度，此类文件须先经印章管理人批准（批准只对所审文件本身有效）。"
+                    else "ask for an approval first."
                 ),
-                (
-                    "The request to seal this document is still pending."
-                    if pending
-                    else "Under the enterprise's seal policy this kind of document needs a "
-                    "manager's approval of this exact document first."
-                ),
-                "document",
             )
         approval.status = SealApproval.Status.USED
         approval.used_at = timezone.now()

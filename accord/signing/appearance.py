@@ -23,7 +23,7 @@ from pyhanko.pdf_utils.content import PdfContent
 from pyhanko.pdf_utils.layout import BoxConstraints
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from accord.core.errors import InvalidInput
+from accord.signing.errors import SIGNATURE_IMAGE_INVALID
 
 SEAL_TEMPLATE = r"""
 #set page(width: 42mm, height: 42mm, margin: 0pt, fill: none)
@@ -116,12 +116,7 @@ def person_pdf(name: str, signature_png: bytes | None = None) -> bytes:
         if len(signature_png) > _MAX_IMAGE_BYTES or not signature_png.startswith(
             b"\x89PNG\r\n\x1a\n"
         ):
-            raise InvalidInput(
-                "signing.signature_image_invalid",
-                "手写签名图片须为 PNG 格式且不超过 512 KB。",
-                "The handwritten signature must be a PNG of at most 512 KB.",
-                "signature_image",
-            )
+            raise SIGNATURE_IMAGE_INVALID("signature_image")
         image_path = _template_dir() / f"{uuid.uuid4().hex}.png"
         image_path.write_bytes(signature_png)
         inputs["image"] = image_path.name
@@ -131,12 +126,7 @@ def person_pdf(name: str, signature_png: bytes | None = None) -> bytes:
             assert isinstance(pdf, bytes)
             return pdf
     except RuntimeError as exc:
-        raise InvalidInput(
-            "signing.signature_image_invalid",
-            "手写签名图片无法读取。",
-            "The handwritten signature image cannot be read.",
-            "signature_image",
-        ) from exc
+        raise SIGNATURE_IMAGE_INVALID("signature_image") from exc
     finally:
         if image_path is not None:
             image_path.unlink(missing_ok=True)

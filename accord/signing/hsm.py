@@ -33,7 +33,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 from django.conf import settings
 
-from accord.core.errors import AccordError, Conflict
+from accord.signing.errors import (
+    PKCS11_INCOMPLETE,
+    PKCS11_KEY_MISSING,
+    PKCS11_UNAVAILABLE,
+)
 
 MARKER = "pkcs11:"
 # Platform certificates whose keys live in the token when one is configured (Certificate.Kind).
@@ -56,12 +60,7 @@ def config() -> TokenConfig | None:
     if not any(values):
         return None
     if not all(values):
-        raise Conflict(
-            "signing.pkcs11_incomplete",
-            "PKCS#11 配置不完整：需同时设置 ACCORD_PKCS11_MODULE、ACCORD_PKCS11_TOKEN 和 ACCORD_PKCS11_PIN。",
-            "Incomplete PKCS#11 settings: set ACCORD_PKCS11_MODULE, ACCORD_PKCS11_TOKEN and "
-            "ACCORD_PKCS11_PIN together.",
-        )
+        raise PKCS11_INCOMPLETE()
     return TokenConfig(*values)
 
 
@@ -72,17 +71,6 @@ def holds(kind: str) -> bool:
 
 def is_token_reference(key_sealed: str) -> bool:
     return key_sealed.startswith(MARKER)
-
-
-class TokenUnavailable(AccordError):
-    status = 503
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(
-            "signing.pkcs11_unavailable",
-            "密钥设备（PKCS#11）不可用。",
-            f"The key token (PKCS#11) is unavailable: {detail}",
-        )
 
 
 # ---- sessions -------------------------------------------------------------------------------
@@ -103,13 +91,13 @@ def _token(conf: TokenConfig):
             lib = pkcs11.lib(conf.module)
             token = lib.get_token(token_label=conf.token)
         except (exceptions.PKCS11Error, RuntimeError, OSError) as exc:
-            raise TokenUnavailable(f"{type(exc).__name__}: {exc}") from None
+            raise PKCS11_UNAVAILABLE(detail=f"{type(exc).__name__}: {exc}") from None
         try:
             login = token.open(rw=True, user_pin=conf.pin)
         except exceptions.UserAlreadyLoggedIn:
             login = None  # logged in already (by this process): sessions share it
         except exceptions.PKCS11Error as exc:
-            raise TokenUnavailable(type(exc).__name__) from None
+            raise PKCS11_UNAVAILABLE(detail=type(exc).__name__) from None
         _logins[conf] = (token, login)
         return token
 
@@ -119,7 +107,7 @@ def session() -> Iterator[Any]:
     """A short read-write session on the configured token, under the process's login."""
     conf = config()
     if conf is None:
-        raise TokenUnavailable("not configured")
+        raise PKCS11_UNAVAILABLE(detail="not configured")
     from pkcs11 import exceptions
 
     token = _token(conf)
@@ -128,7 +116,7 @@ def session() -> Iterator[Any]:
     except exceptions.PKCS11Error as exc:
         with _lock:
             _logins.pop(conf, None)  # the next call logs in again (token re-inserted, restarted)
-        raise TokenUnavailable(type(exc).__name__) from None
+        raise PKCS11_UNAVAILABLE(detail=type(exc).__name__) from None
     try:
         yield opened
     finally:
@@ -144,11 +132,7 @@ def _private(s, label: str):
     try:
         return s.get_key(object_class=ObjectClass.PRIVATE_KEY, label=label)
     except (exceptions.NoSuchKey, exceptions.MultipleObjectsReturned):
-        raise Conflict(
-            "signing.pkcs11_key_missing",
-            "密钥设备中找不到该证书的私钥。",
-            f"The token holds no (single) private key labelled {label}.",
-        ) from None
+        raise PKCS11_KEY_MISSING(label=label) from None
 
 
 def _public(s, label: str) -> ec.EllipticCurvePublicKey:

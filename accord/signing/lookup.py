@@ -18,7 +18,11 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from accord.core import ratelimit
-from accord.core.errors import InvalidInput, NotFound
+from accord.signing.errors import (
+    DOCUMENT_NUMBER_INVALID,
+    DOCUMENT_NUMBER_UNKNOWN,
+    VERIFY_RATE_LIMITED,
+)
 
 
 @dataclass(frozen=True)
@@ -52,12 +56,7 @@ def unregister(fn: Lookup) -> None:
 def normalise(number: str) -> str:
     cleaned = (number or "").strip().upper()
     if not _NUMBER.match(cleaned):
-        raise InvalidInput(
-            "signing.document_number_invalid",
-            "文件编号格式不正确（例如 FY20261125-7K3Q9D2M）。",
-            "That is not a document number (for example FY20261125-7K3Q9D2M).",
-            "number",
-        )
+        raise DOCUMENT_NUMBER_INVALID("number")
     return cleaned
 
 
@@ -84,9 +83,9 @@ def find_for_public(number: str, ip: str | None) -> LookedUpDocument:
         f"verify-number:{ip or 'unknown'}",
         lookups_per_minute(),
         60,
-        code="signing.verify_rate_limited",
+        code=VERIFY_RATE_LIMITED,
     )
     found = find(number)
     if found is None:
-        raise NotFound("signing.document_number_unknown", "number")
+        raise DOCUMENT_NUMBER_UNKNOWN("number")
     return found

@@ -41,6 +41,17 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from accord.core.errors import InvalidInput
 from accord.signing import hsm, pki
 from accord.signing.appearance import PdfBytesPage
+from accord.signing.errors import (
+    CERTIFICATE_REVOKED,
+    CERTIFY_NOT_FIRST,
+    LEVEL_INVALID,
+    PDF_EMPTY,
+    PDF_ENCRYPTED,
+    PDF_HAS_SCRIPTS,
+    PDF_MALFORMED,
+    PDF_TOO_LARGE,
+    RESERVE_NEEDS_CERTIFY,
+)
 from accord.signing.models import Certificate
 from accord.signing.tsa import LocalTimeStamper
 
@@ -67,10 +78,6 @@ def sha256(data: bytes) -> str:
 
 
 # ---- input checks ----------------------------------------------------------------------------
-
-
-def _bad(code: str, zh: str, en: str) -> InvalidInput:
-    return InvalidInput(code, zh, en, "file")
 
 
 _SCRIPT_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/Rendition"}
@@ -125,24 +132,16 @@ def _has_scripts(reader: PdfFileReader) -> bool:
 def open_pdf(data: bytes, *, allow_scripts: bool = False) -> PdfFileReader:
     """Parse a PDF we are asked to sign or verify, or raise a clear ``InvalidInput``."""
     if not isinstance(data, (bytes, bytearray)) or not data:
-        raise _bad("signing.pdf_empty", "文件为空。", "The file is empty.")
+        raise PDF_EMPTY()
     if len(data) > max_pdf_bytes():
         limit = max_pdf_bytes() // (1024 * 1024)
-        raise _bad(
-            "signing.pdf_too_large",
-            f"文件超过 {limit} MB 的上限。",
-            f"The file exceeds the {limit} MB limit.",
-        )
+        raise PDF_TOO_LARGE(limit=limit)
     if b"%PDF-" not in data[:1024]:
-        raise _bad("signing.pdf_malformed", "这不是 PDF 文件。", "This is not a PDF file.")
+        raise PDF_MALFORMED()
     try:
         reader = PdfFileReader(BytesIO(bytes(data)), strict=False)
         if reader.encrypted:
-            raise _bad(
-                "signing.pdf_encrypted",
-                "文件已加密，请先移除密码保护再签署。",
-                "The file is encrypted; remove its password protection first.",
-            )
+            raise PDF_ENCRYPTED()
         page_count = int(reader.root["/Pages"]["/Count"])
         if page_count < 1:
             raise PdfError("no pages")
@@ -158,17 +157,9 @@ def open_pdf(data: bytes, *, allow_scripts: bool = False) -> PdfFileReader:
         IndexError,
         RecursionError,
     ) as exc:
-        raise _bad(
-            "signing.pdf_malformed",
-            "PDF 文件已损坏，无法读取。",
-            "The PDF file is damaged and cannot be read.",
-        ) from exc
+        raise PDF_MALFORMED() from exc
     if scripts and not allow_scripts:
-        raise _bad(
-            "signing.pdf_has_scripts",
-            "文件含有脚本或自动执行的动作，不能签署。",
-            "The file contains scripts or automatic actions and cannot be signed.",
-        )
+        raise PDF_HAS_SCRIPTS()
     return reader
 
 
@@ -299,26 +290,13 @@ def sign(
     the transaction that records the signature); without one, they are stored here.
     """
     if level not in LEVELS:
-        raise InvalidInput(
-            "signing.level_invalid",
-            "签名级别无效，可选 B-B、B-T、B-LT、B-LTA。",
-            "Unknown signature level; use B-B, B-T, B-LT or B-LTA.",
-            "level",
-        )
+        raise LEVEL_INVALID("level")
     reader = open_pdf(data)
     if Certificate.objects.filter(pk=cert.pk, revoked_at__isnull=False).exists():
-        raise InvalidInput(
-            "signing.certificate_revoked",
-            "签名证书已吊销，不能签署。",
-            "The signing certificate is revoked; nothing was signed.",
-        )
+        raise CERTIFICATE_REVOKED()
     existing = [f for f in fields.enumerate_sig_fields(reader) if f[1] is not None]
     if certify and existing:
-        raise InvalidInput(
-            "signing.certify_not_first",
-            "认证签名必须是文件上的第一个签名。",
-            "A certification signature must be the document's first signature.",
-        )
+        raise CERTIFY_NOT_FIRST()
     prefix = (
         "seal"
         if cert.kind in (Certificate.Kind.ENTERPRISE_SEAL, Certificate.Kind.BUREAU_SEAL)
@@ -374,11 +352,7 @@ def sign(
         timestamper = LocalTimeStamper()
     writer = IncrementalPdfFileWriter(BytesIO(bytes(data)), strict=False)
     if reserve_person_fields and not certify:
-        raise InvalidInput(
-            "signing.reserve_needs_certify",
-            "只有认证签名需要预留签名域。",
-            "Only a certification signature reserves fields for later signers.",
-        )
+        raise RESERVE_NEEDS_CERTIFY()
     for i in range(reserve_person_fields):
         # Under a certification signature (DocMDP P=2) later signers may only fill fields that
         # exist: adding a new widget to a page would count as a forbidden change.

@@ -33,8 +33,16 @@ from django.utils import timezone
 
 from accord.core import audit
 from accord.core.crypto import decrypt, encrypt
-from accord.core.errors import AccordError, Conflict, InvalidInput
+from accord.core.errors import AccordError
 from accord.signing import hsm
+from accord.signing.errors import (
+    ENTERPRISE_CLOSED,
+    ISSUER_UNUSABLE,
+    KEY_DESTROYED,
+    NOT_A_CA,
+    REVOCATION_REASON_INVALID,
+    ROOT_NOT_REVOCABLE,
+)
 from accord.signing.models import Certificate
 
 Kind = Certificate.Kind
@@ -88,11 +96,7 @@ def seal_key(key: PrivateKey, serial: str) -> str:
 def load_key(cert: Certificate) -> PrivateKey:
     """The certificate's private key: decrypted, or a handle on the token that holds it."""
     if not cert.key_sealed or cert.key_destroyed_at is not None:
-        raise Conflict(
-            "signing.key_destroyed",
-            "该证书的私钥已销毁，不能再次使用。",
-            "This certificate's private key has been destroyed and cannot be used again.",
-        )
+        raise KEY_DESTROYED()
     if hsm.is_token_reference(cert.key_sealed):
         return hsm.TokenKey(cert.key_sealed.removeprefix(hsm.MARKER))
     der = base64.b64decode(decrypt(cert.key_sealed, _key_context(cert.serial)))
@@ -165,11 +169,7 @@ def _issue(
     if issuer is not None:  # checked before a key is made (a token key would outlive a refusal)
         issuer_x509 = x509_of(issuer)
         if issuer.revoked_at is not None or issuer_x509.not_valid_after_utc <= now + validity / 100:
-            raise Conflict(
-                "signing.issuer_unusable",
-                "签发 CA 已吊销或即将过期。",
-                "The issuing CA is revoked or about to expire.",
-            )
+            raise ISSUER_UNUSABLE()
     key: PrivateKey = hsm.generate(serial_hex) if in_token else new_key()
     if issuer is None:
         issuer_name, signing_key, issuer_public = subject, key, key.public_key()
@@ -355,11 +355,7 @@ def enterprise_seal(enterprise) -> Certificate:
     cert = current(Kind.ENTERPRISE_SEAL, enterprise=enterprise)
     if cert is None:
         if enterprise.status != "active":
-            raise InvalidInput(
-                "signing.enterprise_closed",
-                "企业已注销，不能签发印章证书。",
-                "The enterprise is closed; no seal certificate can be issued.",
-            )
+            raise ENTERPRISE_CLOSED()
         cert, _ = _issue(
             Kind.ENTERPRISE_SEAL,
             _name(enterprise.name, enterprise.name, f"USCC-{enterprise.uscc}"),
@@ -391,18 +387,9 @@ def issue_event_certificate(person) -> tuple[Certificate, PrivateKey]:
 @transaction.atomic
 def revoke(cert: Certificate, reason: str = Certificate.Reason.UNSPECIFIED) -> Certificate:
     if cert.kind == Kind.ROOT:
-        raise InvalidInput(
-            "signing.root_not_revocable",
-            "根证书不能吊销，只能更换信任锚。",
-            "The root cannot be revoked; replace the trust anchor instead.",
-        )
+        raise ROOT_NOT_REVOCABLE()
     if reason not in Certificate.Reason.values:
-        raise InvalidInput(
-            "signing.revocation_reason_invalid",
-            "吊销原因无效。",
-            "Unknown revocation reason.",
-            "reason",
-        )
+        raise REVOCATION_REASON_INVALID("reason")
     cert = Certificate.objects.select_for_update().get(pk=cert.pk)
     if cert.revoked_at is None:
         cert.revoked_at = timezone.now()
@@ -463,7 +450,7 @@ _REASON_FLAGS = {
 def crl_der(ca: Certificate) -> bytes:
     """The current CRL of one of our CAs, freshly signed (next update in one day)."""
     if ca.kind not in (Kind.ROOT, Kind.ISSUING):
-        raise InvalidInput("signing.not_a_ca", "该证书不是 CA 证书。", "Not a CA certificate.")
+        raise NOT_A_CA()
     now = timezone.now()
     ca_x509 = x509_of(ca)
     builder = (

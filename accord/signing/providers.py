@@ -24,8 +24,15 @@ from typing import Any, Protocol
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from accord.core.errors import Conflict, InvalidInput, NotFound
 from accord.signing import services
+from accord.signing.errors import (
+    CODE_MISSING,
+    DOCUMENT_CORRUPT,
+    DOCUMENT_NOT_FOUND,
+    NOT_SIGNED_YET,
+    PROVIDER_UNKNOWN,
+    REQUEST_NOT_FOUND,
+)
 from accord.signing.models import Signature, SigningIntent
 from accord.signing.pdf import sha256
 
@@ -69,15 +76,11 @@ def store_document(data: bytes) -> str:
 def load_document(digest: str) -> bytes:
     path = _document_path(digest)
     if not default_storage.exists(path):
-        raise NotFound("signing.document_not_found")
+        raise DOCUMENT_NOT_FOUND()
     with default_storage.open(path, "rb") as f:
         data = f.read()
     if sha256(data) != digest:  # storage corruption must never be signed or handed out
-        raise Conflict(
-            "signing.document_corrupt",
-            "存储的文件已损坏。",
-            "The stored document is damaged.",
-        )
+        raise DOCUMENT_CORRUPT()
     return data
 
 
@@ -91,7 +94,7 @@ class BuiltinProvider:
             public_id=request_id, kind=SigningIntent.Kind.PERSON
         ).first()
         if intent is None:
-            raise NotFound("signing.request_not_found")
+            raise REQUEST_NOT_FOUND()
         return intent
 
     def _as_request(self, intent: SigningIntent) -> ProviderRequest:
@@ -118,9 +121,7 @@ class BuiltinProvider:
         intent = self._intent(request_id)
         code = payload.get("code")
         if not isinstance(code, str):
-            raise InvalidInput(
-                "signing.code_missing", "请输入验证码。", "Enter the signing code.", "code"
-            )
+            raise CODE_MISSING("code")
         image = payload.get("signature_image")
         signed = services.sign_as_person(
             load_document(intent.document_sha256),
@@ -139,11 +140,7 @@ class BuiltinProvider:
     def fetch_result(self, request_id: str) -> bytes:
         result = self._as_request(self._intent(request_id)).result_sha256
         if result is None:
-            raise Conflict(
-                "signing.not_signed_yet",
-                "文件尚未签署完成。",
-                "The document has not been signed yet.",
-            )
+            raise NOT_SIGNED_YET()
         return load_document(result)
 
 
@@ -158,12 +155,7 @@ def provider(name: str = "builtin") -> SigningProvider:
     if name in VENDORS:
         return vendor(name)
     if name not in PROVIDERS:
-        raise InvalidInput(
-            "signing.provider_unknown",
-            "未知的签署服务提供方。",
-            "Unknown signing provider.",
-            "provider",
-        )
+        raise PROVIDER_UNKNOWN("provider")
     return PROVIDERS[name]
 
 
@@ -184,7 +176,7 @@ class RemoteRequests:
 
         req = RemoteSigningRequest.objects.filter(provider=self.name, request_id=request_id).first()
         if req is None:
-            raise NotFound("signing.request_not_found")
+            raise REQUEST_NOT_FOUND()
         return req
 
     def status(self, request_id: str) -> ProviderRequest:
@@ -193,11 +185,7 @@ class RemoteRequests:
     def fetch_result(self, request_id: str) -> bytes:
         req = self._get(request_id)
         if not req.result_sha256:
-            raise Conflict(
-                "signing.not_signed_yet",
-                "文件尚未签署完成。",
-                "The document has not been signed yet.",
-            )
+            raise NOT_SIGNED_YET()
         return load_document(req.result_sha256)
 
 

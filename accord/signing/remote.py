@@ -29,7 +29,19 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accord.core import audit
-from accord.core.errors import AccordError, Conflict, InvalidInput
+from accord.core.errors import AccordError
+from accord.signing.errors import (
+    PROVIDER_ORDER_INVALID,
+    PROVIDER_REFUSED,
+    PROVIDER_UNAVAILABLE,
+    PROVIDER_UNKNOWN,
+    RESULT_MISMATCH,
+    WEBHOOK_BAD_SIGNATURE,
+    WEBHOOK_MALFORMED,
+    WEBHOOK_STALE,
+    ProviderNotConfigured,
+    ProviderUnavailable,
+)
 from accord.signing.models import ProcessedWebhook, RemoteSigningRequest
 from accord.signing.providers import (
     ProviderRequest,
@@ -40,21 +52,6 @@ from accord.signing.providers import (
 )
 
 WEBHOOK_TOLERANCE_SECONDS = 300
-
-
-class ProviderUnavailable(AccordError):
-    status = 503
-
-    def __init__(self, name: str, detail: str) -> None:
-        super().__init__(
-            "signing.provider_unavailable",
-            f"签署服务提供方 {name} 暂时不可用。",
-            f"The signing provider {name} is unavailable ({detail}).",
-        )
-
-
-class WebhookRejected(AccordError):
-    status = 401
 
 
 class RemoteProvider(RemoteRequests):
@@ -94,16 +91,12 @@ class RemoteProvider(RemoteRequests):
                     return response.read()
             except urllib.error.HTTPError as exc:
                 if exc.code < 500:
-                    raise Conflict(
-                        "signing.provider_refused",
-                        f"签署服务提供方拒绝了请求（HTTP {exc.code}）。",
-                        f"The signing provider refused the request (HTTP {exc.code}).",
-                    ) from None
+                    raise PROVIDER_REFUSED(reason=f"HTTP {exc.code}") from None
                 last = f"HTTP {exc.code}"
             except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
                 last = type(exc).__name__
             time.sleep(0.1 * 2**attempt)
-        raise ProviderUnavailable(self.name, last)
+        raise PROVIDER_UNAVAILABLE(name=self.name, detail=last)
 
     # -- SigningProvider ----------------------------------------------------------------------
     def prepare(self, document: bytes, *, person, document_name: str = "") -> ProviderRequest:
@@ -133,18 +126,12 @@ class RemoteProvider(RemoteRequests):
         sequence = int(payload.get("sequence") or 0)
         status = str(payload.get("status", ""))
         if status not in ("pending", "signed", "failed") or not event_id:
-            raise InvalidInput(
-                "signing.webhook_malformed", "回调内容无效。", "Malformed provider event.", "body"
-            )
+            raise WEBHOOK_MALFORMED("body")
         result = b""
         if status == "signed":
             result = self._call("GET", f"/v1/requests/{request_id}/result")
             if hashlib.sha256(result).hexdigest() != payload.get("result_sha256"):
-                raise Conflict(
-                    "signing.result_mismatch",
-                    "签署结果与回调所述不符。",
-                    "The signed document does not match the provider's event.",
-                )
+                raise RESULT_MISMATCH()
         with transaction.atomic():
             try:
                 with transaction.atomic():
@@ -175,23 +162,13 @@ class RemoteProvider(RemoteRequests):
             at = 0
         expected = hmac.new(self.secret, f"{at}.".encode() + body, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, fields.get("v1", "")):
-            raise WebhookRejected(
-                "signing.webhook_bad_signature",
-                "回调签名无效。",
-                "The webhook signature is invalid.",
-            )
+            raise WEBHOOK_BAD_SIGNATURE()
         if abs((now or time.time()) - at) > WEBHOOK_TOLERANCE_SECONDS:
-            raise WebhookRejected(
-                "signing.webhook_stale",
-                "回调已过期（可能是重放）。",
-                "The webhook is too old (a replay?).",
-            )
+            raise WEBHOOK_STALE()
         try:
             payload = json.loads(body)
         except ValueError:
-            raise InvalidInput(
-                "signing.webhook_malformed", "回调内容无效。", "Malformed provider event.", "body"
-            ) from None
+            raise WEBHOOK_MALFORMED("body") from None
         return self.callback(str(payload.get("request_id", "")), payload)
 
 
@@ -213,7 +190,6 @@ def prepare_with_failover(
     document: bytes, *, person, order: list[str], document_name: str = ""
 ) -> ProviderRequest:
     """Try the enterprise's providers in its order; a provider that is down hands over to the next."""
-    from accord.signing.vendors import ProviderNotConfigured
 
     last: AccordError | None = None
     for name in order:
@@ -228,12 +204,7 @@ def prepare_with_failover(
                 object_id=name,
                 changes={"error": [None, exc.message_en]},
             )
-    raise last or InvalidInput(
-        "signing.provider_unknown",
-        "未配置签署服务提供方。",
-        "No signing provider configured.",
-        "provider",
-    )
+    raise last or PROVIDER_UNKNOWN("provider")
 
 
 def available_providers() -> list[str]:
@@ -263,12 +234,7 @@ def set_provider_order(enterprise, order: list[str]) -> list[str]:
             vendor(name)  # a known vendor without settings: say so, not "unknown"
     known = available_providers()
     if not order or len(order) != len(set(order)) or any(name not in known for name in order):
-        raise InvalidInput(
-            "signing.provider_order_invalid",
-            f"签署服务提供方须从 {', '.join(known)} 中选择，不可重复。",
-            f"Choose signing providers from {', '.join(known)}, each once.",
-            "providers",
-        )
+        raise PROVIDER_ORDER_INVALID(known=", ".join(known))
     policy, _ = EnterpriseSigningPolicy.objects.select_for_update().get_or_create(
         enterprise=enterprise
     )

@@ -30,16 +30,27 @@ from django.utils import timezone
 
 from accord.core import audit, ratelimit
 from accord.core.context import current_actor
-from accord.core.errors import AccordError, Conflict, InvalidInput, PermissionDenied
+from accord.core.errors import AccordError
 from accord.core.notifications import send_sms
 from accord.signing import appearance, pki
+from accord.signing.errors import (
+    ART_13,
+    CODE_EXPIRED,
+    CODE_INVALID,
+    CODE_LOCKED,
+    CODE_RATE_LIMITED,
+    DOCUMENT_MISMATCH,
+    IDENTITY_NOT_VERIFIED,
+    INTENT_USED,
+    MOHRSS_54,
+    PHONE_MISSING,
+    SEAL_NOT_AUTHORISED,
+)
 from accord.signing.models import Certificate, Signature, SigningIntent
 from accord.signing.pdf import Appearance, SignedPdf, open_pdf, sha256, sign
 from accord.signing.tsa import LocalTimeStamper
 
 # Sources of the rules enforced here (LAW.md).
-ART_13 = "《电子签名法》第十三条 / Electronic Signature Law Art. 13"
-MOHRSS_54 = "人社厅发〔2021〕54号《电子劳动合同订立指引》"
 
 VERIFIED_LEVELS = {"registry", "in_person"}
 
@@ -67,14 +78,7 @@ def _intent_context() -> dict[str, Any]:
 
 def _require_verified(person) -> None:
     if person.verification_level not in VERIFIED_LEVELS:
-        raise PermissionDenied(
-            "signing.identity_not_verified",
-            f"签署前须完成实名认证（人口库核验或现场核验）。依据：{MOHRSS_54}。",
-            "Verify your identity (registry or in-person check) before signing "
-            "(MOHRSS guideline 2021 No. 54).",
-            "person",
-            extra={"article": MOHRSS_54},
-        )
+        raise IDENTITY_NOT_VERIFIED(extra={"article": MOHRSS_54})
 
 
 # ---- persons: intent + SMS code bound to the document ---------------------------------------
@@ -101,12 +105,7 @@ def create_person_intent(
     open_pdf(document)
     _require_verified(person)
     if not person.phone:
-        raise InvalidInput(
-            "signing.phone_missing",
-            "未登记手机号，无法发送签署验证码。",
-            "No phone number on record to send the signing code to.",
-            "phone",
-        )
+        raise PHONE_MISSING("phone")
     digest = sha256(document)
     intent = SigningIntent.objects.create(
         kind=SigningIntent.Kind.PERSON,
@@ -135,15 +134,9 @@ def send_signing_code(intent: SigningIntent) -> None:
         or person is None
         or intent.status not in (SigningIntent.Status.PENDING,)
     ):
-        raise Conflict(
-            "signing.intent_used",
-            "该签署请求已完成或已失效，请重新发起。",
-            "This signing request is finished or void; start a new one.",
-        )
+        raise INTENT_USED()
     # An envelope holds up to 10 documents, each confirmed with its own code.
-    ratelimit.hit(
-        f"signing-code:{person.pk}", limit=10, window=600, code="signing.code_rate_limited"
-    )
+    ratelimit.hit(f"signing-code:{person.pk}", limit=10, window=600, code=CODE_RATE_LIMITED)
     code = f"{secrets.randbelow(10**6):06d}"
     intent.code_hash = _code_hash(intent, intent.document_sha256, code)
     intent.expires_at = timezone.now() + timedelta(seconds=_code_ttl())
@@ -171,36 +164,15 @@ def _confirm_code(intent: SigningIntent, code: str, document_sha256: str) -> Non
             SigningIntent.Status.PENDING,
             SigningIntent.Status.CONFIRMED,
         ):
-            error = Conflict(
-                "signing.intent_used",
-                "该签署请求已完成或已失效，请重新获取验证码。",
-                "This signing request is finished or void; ask for a new code.",
-                "code",
-            )
+            error = INTENT_USED("code")
         elif locked.expires_at <= now:
             locked.status = SigningIntent.Status.FAILED
             locked.save(update_fields=["status", "updated_at"])
-            error = InvalidInput(
-                "signing.code_expired",
-                "验证码已过期，请重新获取。",
-                "The code has expired; ask for a new one.",
-                "code",
-            )
+            error = CODE_EXPIRED("code")
         elif locked.document_sha256 != document_sha256:
-            error = InvalidInput(
-                "signing.document_mismatch",
-                f"验证码只对确认时的文件有效，此文件已不同。依据：{ART_13}。",
-                "The code was issued for a different document; this one differs (Art. 13).",
-                "file",
-                extra={"article": ART_13},
-            )
+            error = DOCUMENT_MISMATCH(extra={"article": ART_13})
         elif locked.attempts >= settings.ACCORD_OTP_MAX_ATTEMPTS:
-            error = InvalidInput(
-                "signing.code_locked",
-                "验证码错误次数过多，请重新获取。",
-                "Too many wrong codes; ask for a new one.",
-                "code",
-            )
+            error = CODE_LOCKED("code")
         elif not hmac.compare_digest(
             locked.code_hash, _code_hash(locked, document_sha256, (code or "").strip())
         ):
@@ -208,7 +180,7 @@ def _confirm_code(intent: SigningIntent, code: str, document_sha256: str) -> Non
             if locked.attempts >= settings.ACCORD_OTP_MAX_ATTEMPTS:
                 locked.status = SigningIntent.Status.FAILED
             locked.save(update_fields=["attempts", "status", "updated_at"])
-            error = InvalidInput("signing.code_invalid", "验证码错误。", "Wrong code.", "code")
+            error = CODE_INVALID("code")
         else:
             locked.status = SigningIntent.Status.CONFIRMED
             locked.confirmed_at = now
@@ -266,11 +238,7 @@ def sign_as_person(
         with transaction.atomic():
             locked = SigningIntent.objects.select_for_update().get(pk=intent.pk)
             if locked.status != SigningIntent.Status.CONFIRMED:
-                raise Conflict(
-                    "signing.intent_used",
-                    "该签署请求已完成或已失效。",
-                    "This signing request is finished or void.",
-                )
+                raise INTENT_USED()
             pki.destroy_key(cert)
             locked.status = SigningIntent.Status.USED
             locked.used_at = timezone.now()
@@ -314,12 +282,7 @@ def seal_as_enterprise(
 
     open_pdf(document)
     if enterprise.pk not in user.enterprise_ids:
-        raise PermissionDenied(
-            "signing.seal_not_authorised",
-            "您无权使用该企业的电子印章。",
-            "You are not authorised to use this enterprise's seal.",
-            "enterprise",
-        )
+        raise SEAL_NOT_AUTHORISED("enterprise")
     if not second_factor_checked:
         check_totp(user, otp_token)  # raises auth.totp_invalid; a used code is not accepted twice
     digest = sha256(document)

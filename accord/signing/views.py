@@ -16,9 +16,10 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from accord.core.errors import AccordError, NotFound, RateLimited
+from accord.core.errors import AccordError, RateLimited
 from accord.signing import pki
 from accord.signing import tsa as tsa_service
+from accord.signing.errors import FILE_MISSING, PROVIDER_UNKNOWN
 from accord.signing.models import Certificate, Signature
 
 _MAX_PROTOCOL_BODY = 64 * 1024
@@ -143,12 +144,7 @@ def verify_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            context["error"] = AccordError(
-                "signing.file_missing",
-                "请选择要验证的 PDF 文件。",
-                "Choose a PDF file to verify.",
-                "file",
-            )
+            context["error"] = FILE_MISSING("file")
         else:
             try:
                 context["report"] = report = verify_pdf(upload.read())
@@ -191,6 +187,6 @@ def provider_webhook(request: HttpRequest, name: str) -> HttpResponse:
         return JsonResponse({"code": "0", "msg": "success", "status": result.status})
     remote = remote_providers().get(name)
     if remote is None:
-        raise NotFound("signing.provider_unknown")
+        raise PROVIDER_UNKNOWN()
     result = remote.handle_webhook(request.body, request.headers.get("X-Vendor-Signature", ""))
     return JsonResponse({"request_id": result.request_id, "status": result.status})

@@ -6,7 +6,8 @@ A vendor becomes available to enterprises only once its settings are present (``
 
 from __future__ import annotations
 
-from accord.signing.vendors.base import ProviderNotConfigured, VendorAdapter
+from accord.signing.errors import PROVIDER_NOT_CONFIGURED
+from accord.signing.vendors.base import VendorAdapter
 from accord.signing.vendors.esign import EsignAdapter
 from accord.signing.vendors.fadada import FadadaAdapter
 from accord.signing.vendors.qiyuesuo import QiyuesuoAdapter
@@ -21,7 +22,7 @@ def vendor(name: str) -> VendorAdapter:
     adapter = VENDORS[name]
     missing = adapter.missing_settings()
     if missing:
-        raise ProviderNotConfigured(name, missing)
+        raise PROVIDER_NOT_CONFIGURED(name=name, missing=", ".join(missing))
     return adapter
 
 

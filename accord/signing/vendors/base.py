@@ -36,7 +36,17 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accord.core import audit
-from accord.core.errors import AccordError, Conflict, InvalidInput
+from accord.core.errors import AccordError, ErrorCode
+from accord.signing.errors import (
+    PROVIDER_BAD_ANSWER,
+    PROVIDER_NOT_CONFIGURED,
+    PROVIDER_REFUSED,
+    PROVIDER_UNAVAILABLE,
+    SIGNER_PHONE_MISSING,
+    WEBHOOK_BAD_SIGNATURE,
+    WEBHOOK_MALFORMED,
+    WEBHOOK_STALE,
+)
 from accord.signing.models import ProcessedWebhook, RemoteSigningRequest
 from accord.signing.providers import (
     ProviderRequest,
@@ -48,28 +58,9 @@ from accord.signing.providers import (
 CALLBACK_TOLERANCE_SECONDS = 15 * 60  # the vendors' own replay window for timestamps
 
 
-class ProviderNotConfigured(AccordError):
-    status = 409
-
-    def __init__(self, name: str, missing: list[str]) -> None:
-        super().__init__(
-            "signing.provider_not_configured",
-            f"签署服务提供方 {name} 尚未配置（缺少 {', '.join(missing)}），不能使用。",
-            f"The signing provider {name} is not configured (missing {', '.join(missing)}).",
-            "provider",
-        )
-
-
-class CallbackRejected(AccordError):
-    status = 401
-
-
-def rejected(code: str = "signing.webhook_bad_signature") -> CallbackRejected:
-    if code == "signing.webhook_stale":
-        return CallbackRejected(
-            code, "回调已过期（可能是重放）。", "The callback is too old (a replay?)."
-        )
-    return CallbackRejected(code, "回调签名无效。", "The callback signature is invalid.")
+def rejected(error: ErrorCode = WEBHOOK_BAD_SIGNATURE) -> AccordError:
+    """A vendor callback that is not authentic: its signature is wrong, or it is replayed."""
+    return error()
 
 
 @dataclass(frozen=True)
@@ -89,11 +80,7 @@ class HttpAnswer:
         try:
             return json.loads(self.body)
         except ValueError:
-            raise Conflict(
-                "signing.provider_bad_answer",
-                "签署服务提供方的应答无法解析。",
-                "The signing provider answered something we cannot read.",
-            ) from None
+            raise PROVIDER_BAD_ANSWER() from None
 
 
 @dataclass(frozen=True)
@@ -134,7 +121,7 @@ class VendorAdapter(RemoteRequests):
     def config(self) -> VendorConfig:
         missing = self.missing_settings()
         if missing:
-            raise ProviderNotConfigured(self.name, missing)
+            raise PROVIDER_NOT_CONFIGURED(name=self.name, missing=", ".join(missing))
         conf = self._raw_config()
         return VendorConfig(
             conf["app_id"], conf["app_secret"], (conf.get("base_url") or self.default_base_url)
@@ -153,8 +140,6 @@ class VendorAdapter(RemoteRequests):
         headers: Mapping[str, str] | None = None,
     ) -> HttpAnswer:
         """One HTTP exchange; time-outs and 5xx are retried, then the vendor counts as down."""
-        from accord.signing.remote import ProviderUnavailable
-
         last = ""
         for attempt in range(self.attempts):
             request = urllib.request.Request(  # noqa: S310 - the configured vendor URL
@@ -165,24 +150,16 @@ class VendorAdapter(RemoteRequests):
                     return HttpAnswer(response.status, response.read(), dict(response.headers))
             except urllib.error.HTTPError as exc:
                 if exc.code < 500:
-                    raise Conflict(
-                        "signing.provider_refused",
-                        f"签署服务提供方拒绝了请求（HTTP {exc.code}）。",
-                        f"The signing provider refused the request (HTTP {exc.code}).",
-                    ) from None
+                    raise PROVIDER_REFUSED(reason=f"HTTP {exc.code}") from None
                 last = f"HTTP {exc.code}"
             except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
                 last = type(exc).__name__
             time.sleep(0.1 * 2**attempt)
-        raise ProviderUnavailable(self.name, last)
+        raise PROVIDER_UNAVAILABLE(name=self.name, detail=last)
 
     @staticmethod
-    def refused(code: Any, message: Any) -> Conflict:
-        return Conflict(
-            "signing.provider_refused",
-            f"签署服务提供方拒绝了请求（{code}：{message}）。",
-            f"The signing provider refused the request ({code}: {message}).",
-        )
+    def refused(code: Any, message: Any) -> AccordError:
+        return PROVIDER_REFUSED(reason=f"{code}: {message}")
 
     # -- what each vendor implements ----------------------------------------------------------
     def create_flow(self, document: bytes, *, person, document_name: str, client_ref: str) -> str:
@@ -208,12 +185,7 @@ class VendorAdapter(RemoteRequests):
 
         open_pdf(document)
         if not getattr(person, "phone", ""):
-            raise InvalidInput(
-                "signing.signer_phone_missing",
-                f"{self.label}需要签署人的手机号码来通知其签署，该人员没有登记手机号码。",
-                f"{self.name} needs the signer's mobile number to reach them; none is on record.",
-                "person",
-            )
+            raise SIGNER_PHONE_MISSING(label=self.label, name=self.name)
         digest = store_document(document)
         client_ref = uuid.uuid4().hex
         request_id = self.create_flow(
@@ -233,9 +205,7 @@ class VendorAdapter(RemoteRequests):
         """Apply an authentic callback: ask the vendor where the flow stands, keep the result."""
         event_id = str(payload.get("event_id") or "")
         if not event_id:
-            raise InvalidInput(
-                "signing.webhook_malformed", "回调内容无效。", "Malformed provider event.", "body"
-            )
+            raise WEBHOOK_MALFORMED("body")
         req = self._get(request_id)
         if req.status != RemoteSigningRequest.Status.PENDING:
             return self._as_request(req)  # finished already: later events change nothing
@@ -281,7 +251,7 @@ def check_age(timestamp_ms: str, now: float | None = None) -> None:
     except (TypeError, ValueError):
         raise rejected() from None
     if abs((now if now is not None else time.time()) - at) > CALLBACK_TOLERANCE_SECONDS:
-        raise rejected("signing.webhook_stale")
+        raise rejected(WEBHOOK_STALE)
 
 
 def header(headers: Mapping[str, str], name: str) -> str:

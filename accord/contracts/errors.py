@@ -1,0 +1,57 @@
+"""The error codes of contracts: templates, their clauses (LCL Art. 17) and the public check-up.
+
+Declared once (code, Chinese, English, kind → HTTP status) and raised by name; see the
+catalogue in ``accord.core.errors``. The codes are a public contract: never rename one.
+"""
+
+from __future__ import annotations
+
+from accord.core.errors import catalogue
+
+E = catalogue("contracts")
+
+# ---- a template's sections ----------------------------------------------------------------
+SECTIONS_REQUIRED = E.invalid(
+    "template.sections_required", "模板至少需要一节正文。", "A template needs at least one section."
+)
+TOO_MANY_SECTIONS = E.invalid(
+    "template.too_many_sections", "模板最多 200 节。", "At most 200 sections."
+)
+SECTION_EMPTY = E.invalid(
+    "template.section_empty", "第 {number} 节没有正文。", "Section {number} has no text."
+)
+CLAUSE_UNKNOWN = E.invalid(
+    "template.clause_unknown",
+    "第 {number} 节标注的条款“{clause}”不存在。",
+    "Section {number} is tagged with an unknown clause '{clause}'.",
+)
+PLACEHOLDER_UNKNOWN = E.invalid(
+    "template.placeholder_unknown",
+    "第 {number} 节的占位符 {{{{{name}}}}} 不存在。",
+    "Section {number} uses an unknown placeholder {{{{{name}}}}}.",
+)
+# LCL Art. 17: the mandatory clauses of a labour contract, and the particulars each names.
+ART17_CLAUSE_MISSING = E.invalid(
+    "template.art17_clause_missing",
+    "缺少必备条款{para}{clause_zh}。",
+    "Missing the mandatory clause {para}: {clause_en}.",
+    "sections",
+)
+ART17_PARTICULAR_MISSING = E.invalid(
+    "template.art17_particular_missing",
+    "条款{para}{clause_zh}须包含 {{{{{name}}}}}。",
+    "Clause {para} ({clause_en}) must contain {{{{{name}}}}}.",
+    "sections",
+)
+
+# ---- templates ----------------------------------------------------------------------------
+KIND_UNKNOWN = E.invalid("template.kind_unknown", "文书类型不存在。", "Unknown document kind.")
+NOT_DRAFT = E.conflict(
+    "template.not_draft",
+    "只有草稿可以发布；已发布的版本不可修改。",
+    "Only a draft can be published; a published version never changes.",
+)
+TEMPLATE_NOT_FOUND = E.not_found("contracts.template_not_found")
+
+# ---- the public contract check-up ---------------------------------------------------------
+CHECK_RATE_LIMITED = E.rate_limited("contract.check_rate_limited")
