@@ -8,7 +8,9 @@ and fails on:
 (a) a module importing a module of a higher app (or of a sibling on the same level);
 (b) a cross-app import inside a function, which hides a dependency (a cycle it breaks means the
     design is wrong: use an event or a registration instead);
-(c) a template name or a URL name of a higher app used from a lower app's templates or code.
+(c) a template name or a URL name of a higher app used from a lower app's templates or code;
+(d) a lower app's model or migration naming a higher app's model ("envelopes.Envelope") or
+    migration (a dependency the import graph does not show).
 
 Tests are not part of the checked tree; migrations are checked like the rest of their app.
 """
@@ -44,7 +46,7 @@ COMPOSERS = {"site", "urls"}
 class Violation:
     path: str  # relative to the root, with forward slashes
     line: int
-    rule: str  # "import", "import-in-function", "template", "url"
+    rule: str  # "import", "import-in-function", "template", "url", "model", "migration"
     target: str  # the imported module, template name or URL name
 
     def __str__(self) -> str:
@@ -132,6 +134,13 @@ TEMPLATE_TAG = re.compile(r"""{%\s*(?:extends|include)\s+["']([^"']+)["']""")
 URL_TAG = re.compile(r"""{%\s*url\s+["']([\w-]+:[\w-]+)["']""")
 TEMPLATE_STRING = re.compile(r"^[\w-]+/[\w/.-]+\.(?:html|txt|xml|typ)$")
 URL_STRING = re.compile(r"^[\w-]+:[\w-]+$")
+MODEL_STRING = re.compile(r"^[a-z_]+\.[A-Z]\w*$")  # "identity.Enterprise" in a ForeignKey
+MIGRATION_NAME = re.compile(r"^\d{4}_\w+$")
+
+
+def _app_of_label(label: object) -> str | None:
+    """The app of a model's app label (each Accord app's label is its package name)."""
+    return label if isinstance(label, str) and (label in LEVELS or label == "site") else None
 
 
 def _template_owners(accord: Path) -> dict[str, str]:
@@ -203,10 +212,35 @@ def check_layers(root: Path) -> list[Violation]:
             judge(rel, app, line, "import", imported, used)
             if in_function and app not in COMPOSERS:
                 found.add(Violation(rel.as_posix(), line, "import-in-function", imported))
+        in_migrations = "migrations" in rel.parts
         for node in ast.walk(tree):
+            if in_migrations and isinstance(node, ast.Tuple) and len(node.elts) == 2:
+                label, name = node.elts
+                if (
+                    isinstance(label, ast.Constant)
+                    and isinstance(name, ast.Constant)
+                    and isinstance(name.value, str)
+                    and MIGRATION_NAME.match(name.value)
+                ):
+                    judge(
+                        rel,
+                        app,
+                        node.lineno,
+                        "migration",
+                        f"{label.value}.{name.value}",
+                        _app_of_label(label.value),
+                    )
+            if in_migrations and isinstance(node, ast.keyword) and node.arg == "to":
+                value = node.value
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    label = value.value.partition(".")[0]
+                    judge(rel, app, value.lineno, "model", value.value, _app_of_label(label))
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 text = node.value
-                if TEMPLATE_STRING.match(text):
+                if MODEL_STRING.match(text):
+                    label = text.partition(".")[0]
+                    judge(rel, app, node.lineno, "model", text, _app_of_label(label))
+                elif TEMPLATE_STRING.match(text):
                     judge(
                         rel, app, node.lineno, "template", text, templates.get(text.split("/")[0])
                     )
@@ -412,6 +446,24 @@ def test_a_clean_tree_passes(tmp_path):
                 "accord/envelopes/y.py": "from accord.integrations import x\n",
             },
             ["accord/envelopes/y.py:1: import accord.integrations.x"],
+        ),
+        (
+            {
+                "accord/core/models.py": 'owner = models.ForeignKey("envelopes.Envelope", on_delete=C)\n'
+            },
+            ["accord/core/models.py:1: model envelopes.Envelope"],
+        ),
+        (
+            {
+                "accord/core/migrations/0002_x.py": (
+                    'dependencies = [("core", "0001_initial"), ("envelopes", "0003_batch")]\n'
+                    'field = models.ForeignKey(on_delete=C, to="envelopes.envelope")\n'
+                )
+            },
+            [
+                "accord/core/migrations/0002_x.py:1: migration envelopes.0003_batch",
+                "accord/core/migrations/0002_x.py:2: model envelopes.envelope",
+            ],
         ),
         (
             {"accord/envelopes/y.py": "from accord.site import views\n"},
