@@ -82,7 +82,7 @@ INSTALLED_APPS = [
     "accord.seals",
     "accord.envelopes",
     "accord.integrations",
-    "accord.web",
+    "accord.site",
 ]
 
 MIDDLEWARE = [
@@ -116,7 +116,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "accord.web.context.navigation",
+                "accord.core.pages.shell",
+                "accord.site.navigation.navigation",
             ],
         },
     }

@@ -1,16 +1,21 @@
+"""Every app's URLs. With accord/site this is the only code that may import every app."""
+
 from django.urls import include, path
 
 from accord.contracts.api import router as contracts_router
+from accord.core import urls as core_urls
 from accord.core.api import api
 from accord.envelopes.api import router as envelopes_router
 from accord.envelopes.api_batches import router as batches_router
 from accord.envelopes.api_lifecycle import router as lifecycle_router
 from accord.envelopes.api_workspace import router as workspace_router
+from accord.identity import urls as identity_urls
 from accord.identity.api import router as identity_router
 from accord.integrations.api import router as integrations_router
 from accord.seals.api import router as seals_router
 from accord.signing import views as signing_views
 from accord.signing.api import router as signing_router
+from accord.site import urls as site_urls
 
 api.add_router("", identity_router)
 api.add_router("", contracts_router)
@@ -22,6 +27,10 @@ api.add_router("", workspace_router)
 api.add_router("", seals_router)
 api.add_router("", integrations_router)
 
+# The shell's, identity's and the site's pages keep their historic names ``web:…``: one
+# namespace, assembled here from the three apps that declare it.
+web_pages = site_urls.urlpatterns + identity_urls.urlpatterns + core_urls.urlpatterns
+
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -32,7 +41,7 @@ urlpatterns = [
     path("", include("accord.envelopes.urls")),
     path("", include("accord.seals.urls")),
     path("", include("accord.integrations.urls")),
-    path("", include("accord.web.urls")),
+    path("", include((web_pages, "web"))),
 ]
-handler404 = "accord.web.views.not_found"
-handler500 = "accord.web.views.server_error"
+handler404 = "accord.core.pages.not_found"
+handler500 = "accord.core.pages.server_error"

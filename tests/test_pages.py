@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from accord.core.models import AuditEntry
 from accord.identity.models import Employment
@@ -161,3 +162,98 @@ def test_worker_completes_real_name_verification_from_home(client, people):
     person.refresh_from_db()
     assert person.verification_level == "registry"
     assert "完成实名认证" not in client.get("/").content.decode()
+
+
+# The pages of the dissolved ``web`` app live in core, identity and site now; their paths and
+# URL names stay what clients, bookmarks and other apps' templates use.
+PAGE_NAMES = {
+    "web:home": "/",
+    "web:healthz": "/healthz",
+    "web:login": "/login",
+    "web:login_otp": "/login/otp",
+    "web:login_enrol": "/login/otp/enrol",
+    "web:login_phone": "/login/phone",
+    "web:logout": "/logout",
+    "web:enterprise_list": "/enterprises/",
+    "web:account_authenticator": "/account/authenticator",
+    "web:staff_accounts": "/staff/",
+    "web:registry_import": "/registry/import",
+    "web:person_list": "/people/",
+    "web:audit_list": "/audit/",
+    "web:inbox": "/inbox/",
+    "web:dev_sms": "/dev/sms",
+    "web:large_type": "/prefs/large-type",
+}
+
+
+@pytest.mark.parametrize(("name", "path"), PAGE_NAMES.items())
+def test_page_names_and_paths_stay_the_same(name, path):
+    assert reverse(name) == path
+
+
+def test_object_page_names_stay_the_same(people):
+    _users, enterprise, person = people
+    employment = Employment.objects.get(person=person)
+    e, p, m = enterprise.public_id, person.public_id, employment.public_id
+    assert reverse("web:enterprise_detail", args=[e]) == f"/enterprises/{e}/"
+    assert reverse("web:enterprise_tokens", args=[e]) == f"/enterprises/{e}/tokens"
+    assert reverse("web:enterprise_register_employee", args=[e]) == f"/enterprises/{e}/employees"
+    assert reverse("web:employment_end", args=[m]) == f"/employments/{m}/end"
+    assert reverse("web:person_detail", args=[p]) == f"/people/{p}/"
+    assert reverse("web:person_reveal", args=[p]) == f"/people/{p}/reveal"
+    assert reverse("web:person_verify", args=[p]) == f"/people/{p}/verify"
+
+
+def _buttons(html: str) -> set[str]:
+    return {label for label in ENTERPRISE_BUTTONS if f">{label}</a>" in html}
+
+
+ENTERPRISE_BUTTONS = [
+    "API 令牌",
+    "电子印章",
+    "Webhook 通知",
+    "新建电子文件",
+    "批量发起合同",
+    "合同工作台",
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        # Its own HR acts in the enterprise's name: tokens, seals, webhooks, documents, batches.
+        ("hr", set(ENTERPRISE_BUTTONS)),
+        # The bureau reads the workspace but never seals or sends in the enterprise's name.
+        ("bureau_officer", {"合同工作台"}),
+        ("auditor", {"合同工作台"}),
+        ("street_officer", set()),
+    ],
+)
+def test_the_enterprise_page_offers_the_other_apps_pages_by_role(client, people, role, expected):
+    users, enterprise, _ = people
+    login(client, users[role])
+    html = client.get(f"/enterprises/{enterprise.public_id}/").content.decode()
+    assert _buttons(html) == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"), [("hr", True), ("auditor", True), ("street_officer", False)]
+)
+def test_the_document_timeline_link_of_an_employment_follows_who_reads_its_records(
+    client, people, role, shown
+):
+    users, enterprise, person = people
+    employment = Employment.objects.get(person=person)
+    timeline = f"/employments/{employment.public_id}/timeline"
+    login(client, users[role])
+    for page in (f"/enterprises/{enterprise.public_id}/", f"/people/{person.public_id}/"):
+        html = client.get(page).content.decode()
+        assert (f'href="{timeline}"' in html) is shown, page
+
+
+def test_the_logout_button_is_on_every_page_of_a_logged_in_user(client, people):
+    users, _enterprise, _ = people
+    login(client, users["worker"])
+    assert 'action="/logout"' in client.get("/").content.decode()
+    client.post("/logout")
+    assert 'action="/logout"' not in client.get("/login").content.decode()

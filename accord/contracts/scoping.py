@@ -3,10 +3,11 @@
 from django.db.models import Q, QuerySet
 
 from accord.contracts.models import ContractTemplate, TemplateVersion
+from accord.core.roles import BUREAU_READS
 from accord.core.scoping import scope_for
 from accord.identity.models import Role
 
-ALL_SEEING = (Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)
+ALL_SEEING = BUREAU_READS  # accord.core.roles
 
 
 @scope_for(ContractTemplate)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -21,14 +22,27 @@ from accord.core.errors import (
 )
 from accord.core.middleware import actor_for
 
+TokenAuthenticator = Callable[[str], Any]
+_token_authenticators: list[TokenAuthenticator] = []
+
+
+def register_token_authenticator(authenticate: TokenAuthenticator) -> None:
+    """Let an app that issues API tokens (identity) say who a bearer token belongs to.
+
+    ``authenticate(raw_token)`` returns the principal, or None for a token it does not know.
+    Core knows no app above it: identity registers its function when it is ready.
+    """
+    if authenticate not in _token_authenticators:
+        _token_authenticators.append(authenticate)
+
 
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer acc_…``: an enterprise system's token, scoped to one enterprise."""
 
     def authenticate(self, request: HttpRequest, token: str):
-        from accord.identity.auth import authenticate_token
-
-        principal = authenticate_token(token)
+        principal = next(
+            (p for p in (auth(token) for auth in _token_authenticators) if p is not None), None
+        )
         if principal is not None:
             request.auth_principal = principal  # type: ignore[attr-defined]
             set_actor(actor_for(request, principal))

@@ -86,7 +86,7 @@ def error_response(request: HttpRequest, error: AccordError) -> HttpResponse:
         )
     else:
         template = (
-            "web/error_fragment.html" if getattr(request, "htmx", False) else "web/error.html"
+            "core/error_fragment.html" if getattr(request, "htmx", False) else "core/error.html"
         )
         response = render(
             request, template, {"error": error, "lang": get_language()}, status=error.status

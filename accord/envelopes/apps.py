@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from accord.signing import lookup
+
 
 class EnvelopesConfig(AppConfig):
     name = "accord.envelopes"
@@ -11,7 +13,6 @@ class EnvelopesConfig(AppConfig):
         from accord.envelopes import scoping  # noqa: F401  (registers the scoping functions)
         from accord.envelopes.lookup import find_envelope_document
         from accord.envelopes.tasks import register
-        from accord.signing import lookup
 
         register()
         lookup.register(find_envelope_document)

@@ -19,14 +19,13 @@ from accord.envelopes import drafting
 from accord.envelopes.models import Envelope
 from accord.identity import demo_gen
 from accord.identity.models import Employment, Enterprise, Person, User
+from accord.seals import services as seals
+from accord.seals.models import Seal
+from accord.signing import pki
 
 
 def load_demo() -> int:
     """Create the demo seals and envelopes (once); returns the number of envelopes made."""
-    from accord.seals import services as seals
-    from accord.seals.models import Seal
-    from accord.signing import pki
-
     enterprise = Enterprise.objects.filter(name=demo_gen.HR_ENTERPRISE[0]).first()
     hr = User.objects.filter(username="hr").first()
     manager = User.objects.filter(username="sealmgr").first()

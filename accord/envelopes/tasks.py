@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from accord.core import events, schedule
+
 
 @task()
 def expire_and_remind() -> dict[str, int]:
@@ -26,7 +28,6 @@ def daily_housekeeping() -> dict[str, int]:
 
 
 def register() -> None:
-    from accord.core import events, schedule
     from accord.envelopes import services
 
     events.subscriber("envelope.party_ready", "envelopes.notify_party")(services.notify_party)

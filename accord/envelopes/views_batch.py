@@ -12,13 +12,13 @@ from django.views.decorators.http import require_POST
 
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, TemplateVersion
 from accord.core.errors import AccordError, InvalidInput, NotFound
+from accord.core.pages import staff_page
 from accord.core.scoping import get_scoped, scoped
 from accord.envelopes import batches
 from accord.envelopes.models import Batch
 from accord.envelopes.scoping import ALL_SEEING
 from accord.identity.models import Enterprise, Role
 from accord.identity.scoping import manages_enterprise
-from accord.web.views import staff_page
 
 BATCH_ROLES = (Role.HR, Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)
 HTMX_STOP_POLLING = 286  # htmx stops an `every 2s` trigger on this status

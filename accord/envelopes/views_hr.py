@@ -21,12 +21,12 @@ from django.views.decorators.http import require_POST
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, DocumentKind, TemplateVersion
 from accord.core.errors import AccordError, InvalidInput, NotFound, Problem
 from accord.core.models import AuditEntry
+from accord.core.pages import object_list, staff_page
 from accord.core.scoping import get_scoped, scoped
 from accord.envelopes import drafting, lifecycle, services
 from accord.envelopes.forms import KIND_LABELS, EnvelopeFieldsForm, EnvelopeFilter
 from accord.envelopes.models import Envelope, Party
 from accord.identity.models import Employment, Enterprise, Person, Role, User
-from accord.web.views import object_list, staff_page
 
 LIST_ROLES = (Role.HR, Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)
 ALL_SEEING = (Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)

@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 
 from accord.core.errors import NotFound
+from accord.core.pages import staff_page
 from accord.envelopes import archive, workspace
 from accord.envelopes.api_workspace import (
     archive_download,
@@ -15,7 +16,6 @@ from accord.envelopes.api_workspace import (
     evidence_response,
 )
 from accord.envelopes.models import Envelope
-from accord.web.views import staff_page
 
 URGENCY_BADGES = {
     "overdue": "text-bg-danger",

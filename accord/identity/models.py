@@ -9,28 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.core.crypto import EncryptedTextField
 from accord.core.models import AccordModel
-
-
-class Role(models.TextChoices):
-    WORKER = "worker", _("劳动者")
-    HR = "hr", _("企业人事")
-    MEDIATOR = "mediator", _("调解员")
-    STREET_OFFICER = "street_officer", _("街道工作人员")
-    BUREAU_OFFICER = "bureau_officer", _("人力资源局工作人员")
-    AUDITOR = "auditor", _("审计员")
-    ADMIN = "admin", _("系统管理员")
-
-
-# Most powerful first: the primary role of a user with several memberships.
-ROLE_ORDER = [
-    Role.ADMIN,
-    Role.BUREAU_OFFICER,
-    Role.AUDITOR,
-    Role.STREET_OFFICER,
-    Role.MEDIATOR,
-    Role.HR,
-    Role.WORKER,
-]
+from accord.core.roles import ROLE_ORDER, Role  # defined there, importable from here too
 
 
 class Street(models.Model):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from accord.core.roles import BUREAU_READS
 from accord.core.scoping import scope_for
-from accord.identity.models import Role
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
 
-SEE_ALL = (Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)
+SEE_ALL = BUREAU_READS  # accord.core.roles
 
 
 @scope_for(WebhookEndpoint)

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accord.core import audit
+from accord.core import audit, schedule
 from accord.core.audit import PERSONAL_FIELDS
 from accord.core.events import subscriber
 from accord.core.models import OutboxEvent
@@ -278,8 +278,6 @@ def enqueue_sending() -> None:
 
 
 def register_periodic_checks() -> None:
-    from accord.core import schedule
-
     @schedule.every(30, "integrations.webhook_sweep")
     def sweep() -> None:
         """Retries that have come due, and deliveries whose sender died holding the lease."""

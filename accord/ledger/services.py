@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from accord.core.models import AuditEntry
 from accord.ledger import bundle as bundles
 from accord.ledger import entries, storage
 from accord.ledger.checkpoints import cosigned_text
@@ -72,8 +73,6 @@ def audit_digest(day: date) -> dict[str, Any]:
     the stored rows and compare with the ledger entry. Personal data never leaves the audit
     table: only the digest and counts go to the public ledger.
     """
-    from accord.core.models import AuditEntry
-
     zone = ZoneInfo(settings.TIME_ZONE)
     start = datetime.combine(day, time.min, tzinfo=zone)
     rows = AuditEntry.objects.filter(at__gte=start, at__lt=start + timedelta(days=1)).order_by("id")

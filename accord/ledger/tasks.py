@@ -7,6 +7,9 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 
+from accord.core import audit, schedule
+from accord.core.models import AuditEntry
+
 
 @task()
 def cosign_latest() -> list[str]:
@@ -22,8 +25,6 @@ def record_yesterdays_audit_digest() -> int:
     it was recorded before)."""
     from django.db import transaction
 
-    from accord.core import audit
-    from accord.core.models import AuditEntry
     from accord.ledger.services import record_audit_digest
 
     day = timezone.localdate() - timedelta(days=1)
@@ -45,7 +46,6 @@ def record_yesterdays_audit_digest() -> int:
 def register_periodic_checks() -> None:
     """What `accord serve` checks: a checkpoint some active witness has not cosigned (every
     minute), and yesterday's audit digest not yet in the ledger (every ten minutes)."""
-    from accord.core import schedule
 
     @schedule.every(60, "ledger.cosign")
     def cosign_check() -> None:
@@ -60,8 +60,6 @@ def register_periodic_checks() -> None:
 
     @schedule.every(600, "ledger.audit_digest")
     def digest_check() -> None:
-        from accord.core.models import AuditEntry
-
         day = (timezone.localdate() - timedelta(days=1)).isoformat()
         if not AuditEntry.objects.filter(action="ledger.audit_digest", object_id=day).exists():
             record_yesterdays_audit_digest.enqueue()

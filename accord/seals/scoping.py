@@ -11,11 +11,12 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accord.core.errors import NotFound
+from accord.core.roles import BUREAU_READS
 from accord.core.scoping import get_scoped, scope_for
-from accord.identity.models import Enterprise, Role
+from accord.identity.models import Enterprise
 from accord.seals.models import Power, Seal, SealApproval, SealGrant, SealUsage
 
-ALL_SEEING = (Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)
+ALL_SEEING = BUREAU_READS  # accord.core.roles
 LOG_POWERS = (Power.MANAGE, Power.AUDIT)
 
 

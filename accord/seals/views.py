@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accord.contracts.models import DocumentKind
 from accord.core.errors import AccordError
+from accord.core.pages import staff_page
 from accord.core.pagination import paginate
 from accord.core.scoping import get_scoped, scoped
 from accord.identity.models import Enterprise, Role, User
@@ -23,7 +24,6 @@ from accord.seals import approvals, services
 from accord.seals.api import approval_request_fields, filter_usage, find_grantee
 from accord.seals.models import Power, Seal, SealApproval, SealGrant, SealUsage
 from accord.seals.scoping import can_read_usage, seals_enterprise, usage_filter
-from accord.web.views import staff_page
 
 SEAL_ROLES = (Role.HR, Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)
 

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from accord.core import audit
 from accord.signing import services
 from accord.signing.errors import (
     CODE_MISSING,
@@ -195,7 +196,6 @@ def record_remote_request(
     """The local record of a request handed to a remote provider (ours or a vendor), audited."""
     from django.db import transaction
 
-    from accord.core import audit
     from accord.signing.models import RemoteSigningRequest
 
     with transaction.atomic():

@@ -32,6 +32,8 @@ from accord.core import audit, ratelimit
 from accord.core.context import current_actor
 from accord.core.errors import AccordError
 from accord.core.notifications import send_sms
+from accord.identity.auth import check_totp
+from accord.ledger import services as ledger
 from accord.signing import appearance, pki
 from accord.signing.errors import (
     ART_13,
@@ -278,8 +280,6 @@ def seal_as_enterprise(
     ``second_factor_checked``: the caller checked one fresh TOTP code for a whole sealing act
     of several documents (envelopes.seal_many) in this same request; the intent records it.
     """
-    from accord.identity.auth import check_totp
-
     open_pdf(document)
     if enterprise.pk not in user.enterprise_ids:
         raise SEAL_NOT_AUTHORISED("enterprise")
@@ -422,8 +422,6 @@ def _append_to_ledger(
     """Record the signed document in the evidence ledger (same transaction as the signature)."""
     if not getattr(settings, "ACCORD_SIGNING_LEDGER", True):
         return None
-    from accord.ledger import services as ledger
-
     entry = ledger.record(
         "document.signed",
         {

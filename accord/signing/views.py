@@ -17,6 +17,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accord.core.errors import AccordError, RateLimited
+from accord.core.middleware import client_ip
+from accord.ledger import bundle as bundles
+from accord.ledger import checkpoints, merkle
+from accord.ledger import services as ledger_services
+from accord.ledger.models import Witness
 from accord.signing import pki
 from accord.signing import tsa as tsa_service
 from accord.signing.errors import FILE_MISSING, PROVIDER_UNKNOWN
@@ -102,12 +107,8 @@ def root_certificate(request: HttpRequest) -> HttpResponse:
 def _ledger_proof(index: int) -> dict:
     """The signature's evidence-ledger entry, proved: the same check an outside verifier makes
     with the bundle (docs/ledger.md), here with the keys this server publishes."""
-    from accord.ledger import bundle as bundles
-    from accord.ledger import checkpoints, merkle, services
-    from accord.ledger.models import Witness
-
     try:
-        bundle = services.bundle_for(index=index)
+        bundle = ledger_services.bundle_for(index=index)
         witness_keys = list(Witness.objects.filter(active=True).values_list("vkey", flat=True))
         proved = bundles.verify_bundle(
             bundle, checkpoints.log_verifier().vkey, witness_keys, quorum=0
@@ -136,7 +137,6 @@ def report_context(report) -> dict:
 def verify_page(request: HttpRequest) -> HttpResponse:
     """Public verification: upload a PDF, or give a document's number, and see every signature
     and what it proves. By number, the stored signed file is verified; its content is not shown."""
-    from accord.core.middleware import client_ip
     from accord.signing import lookup
     from accord.signing.verify import verify_pdf
 

@@ -1,0 +1,51 @@
+"""The shell's own pages: the inbox, the audit log, the shell preferences, the local SMS phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accord.core.models import AuditEntry, Notification, SmsMessage
+from accord.core.pages import next_url, staff_page
+from accord.core.pagination import paginate
+from accord.core.roles import AUDIT_READS, Role
+from accord.core.scoping import scoped
+
+
+@staff_page(*AUDIT_READS, Role.HR)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    qs = scoped(AuditEntry, request.user)
+    action = request.GET.get("action", "").strip()
+    if action:
+        qs = qs.filter(action__startswith=action)
+    page = paginate(qs, request.GET.get("page"), 50)
+    return render(request, "core/audit_list.html", {"page": page, "action": action})
+
+
+@staff_page()
+def inbox(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user  # logged in: staff_page
+    notes = Notification.objects.filter(recipient=user)[:100]
+    Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    return render(request, "core/inbox.html", {"notes": notes})
+
+
+@require_GET
+def dev_sms(request: HttpRequest) -> HttpResponse:
+    """The local SMS gateway's phone screen: only when DEBUG, so developers can log in as workers."""
+    if not settings.DEBUG:
+        raise Http404
+    return render(request, "core/dev_sms.html", {"messages_list": SmsMessage.objects.all()[:50]})
+
+
+@require_POST
+def large_type(request: HttpRequest) -> HttpResponse:
+    response = redirect(next_url(request))
+    on = request.COOKIES.get("large_type") != "1"
+    response.set_cookie("large_type", "1" if on else "0", max_age=365 * 86400, samesite="Lax")
+    return response

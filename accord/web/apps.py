@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-
-
-class WebConfig(AppConfig):
-    name = "accord.web"
-    label = "web"
-    verbose_name = "Accord pages"
