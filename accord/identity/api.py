@@ -19,7 +19,7 @@ from accord.identity import employment, services
 from accord.identity.errors import IMPORT_TOO_LARGE
 from accord.identity.filters import EnterpriseFilter, PersonFilter
 from accord.identity.models import ApiToken, Employment, Enterprise, Person, Role
-from accord.identity.scoping import can_see_personal_data, managed_enterprise
+from accord.identity.scoping import managed_enterprise
 
 router = Router(tags=["identity"])
 
@@ -277,9 +277,7 @@ def get_person(request: HttpRequest, person_id: str):
 def get_personal_data(request: HttpRequest, person_id: str):
     who = principal(request)
     person = get_scoped(Person, who, person_id)
-    if not can_see_personal_data(who, person):
-        raise forbidden()
-    return services.reveal_personal_data(person).__dict__
+    return services.reveal_personal_data(person, who).__dict__
 
 
 @router.post("/people", response={201: PersonOut})

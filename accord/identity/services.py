@@ -14,6 +14,7 @@ from accord.core import audit
 from accord.core.crypto import blind_index, mask_id_number, mask_phone
 from accord.core.errors import (
     FIELD_NOT_EDITABLE,
+    FORBIDDEN,
     INVALID_CHOICE,
     InvalidInput,
     Problem,
@@ -38,6 +39,7 @@ from accord.identity.models import (
     ResidentRegistryRecord,
     Street,
 )
+from accord.identity.scoping import can_see_personal_data
 from accord.identity.validators import (
     clean_id_document,
     clean_name,
@@ -277,8 +279,10 @@ class PersonalData:
     phone: str
 
 
-def reveal_personal_data(person: Person) -> PersonalData:
-    """The full ID number and phone; every call is an audited read of personal data."""
+def reveal_personal_data(person: Person, viewer) -> PersonalData:
+    """The full ID number and phone, to those who may see them; every call is an audited read."""
+    if not can_see_personal_data(viewer, person):
+        raise FORBIDDEN()
     audit.record("identity.person.view_personal_data", person, label=person.name)
     return PersonalData(person.id_type, person.id_number, person.phone)
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from accord.core.errors import AccordError, NotFound, PermissionDenied
+from accord.core.errors import REQUIRED, AccordError, NotFound
 from accord.core.middleware import client_ip
 from accord.core.models import AuditEntry
 from accord.core.pages import next_url, object_list, page_links, staff_page
@@ -32,6 +32,7 @@ from accord.core.roles import (
 from accord.core.scoping import get_scoped, scoped
 from accord.identity import accounts, employment, services
 from accord.identity import auth as auth_services
+from accord.identity.errors import IMPORT_TOO_LARGE
 from accord.identity.filters import EnterpriseFilter, PersonFilter
 from accord.identity.models import ApiToken, Employment, Enterprise, Person, Street, User
 from accord.identity.scoping import can_see_personal_data
@@ -255,13 +256,7 @@ def person_detail(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 def person_reveal(request: HttpRequest, public_id) -> HttpResponse:
     person = get_scoped(Person, request.user, public_id)
-    if not can_see_personal_data(request.user, person):
-        raise PermissionDenied(
-            "auth.forbidden",
-            "您的角色无权查看完整证件号码。",
-            "Your role may not see the full document number.",
-        )
-    data = services.reveal_personal_data(person)
+    data = services.reveal_personal_data(person, request.user)
     return render(request, "identity/fragments/personal_data.html", {"data": data})
 
 
@@ -321,16 +316,9 @@ def registry_import(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         try:
             if upload is None:
-                raise AccordError(
-                    "core.required", "请选择要导入的文件。", "Choose a file to import.", "file"
-                )
+                raise REQUIRED(field="file")
             if upload.size > 20 * 1024 * 1024:
-                raise AccordError(
-                    "import.too_large",
-                    "文件不能超过 20 MB。",
-                    "The file must be at most 20 MB.",
-                    "file",
-                )
+                raise IMPORT_TOO_LARGE(field="file")
             result = services.import_registry(
                 upload.read(),
                 source=upload.name,

@@ -1,9 +1,9 @@
 import pytest
 
-from accord.core.errors import Conflict, InvalidInput
+from accord.core.errors import Conflict, InvalidInput, PermissionDenied
 from accord.core.models import AuditEntry
 from accord.identity import services
-from accord.identity.models import Enterprise, Person, ResidentRegistryRecord
+from accord.identity.models import Enterprise, Person, ResidentRegistryRecord, Role
 from tests.conftest import make_uscc, resident_id
 
 pytestmark = pytest.mark.django_db
@@ -119,9 +119,9 @@ def test_registry_holds_no_personal_data_in_clear(make_person):
     assert person.id_number not in record.id_number_index and "赵六" not in record.name_index
 
 
-def test_revealing_personal_data_is_audited(make_person):
+def test_revealing_personal_data_is_audited(make_person, make_user):
     person = make_person()
-    data = services.reveal_personal_data(person)
+    data = services.reveal_personal_data(person, make_user(Role.WORKER, person=person))
     assert data.id_number == person.id_number
     assert (
         AuditEntry.objects.filter(
@@ -129,3 +129,11 @@ def test_revealing_personal_data_is_audited(make_person):
         ).count()
         == 1
     )
+
+
+def test_personal_data_is_revealed_only_to_roles_that_need_it(make_person, make_user):
+    person = make_person()
+    auditor = make_user(Role.AUDITOR)
+    with pytest.raises(PermissionDenied):
+        services.reveal_personal_data(person, auditor)
+    assert not AuditEntry.objects.filter(action="identity.person.view_personal_data").exists()
