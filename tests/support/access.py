@@ -99,6 +99,7 @@ class World:
         self.users: dict[str, User] = {}
         self.tokens: dict[str, str] = {}  # name -> plaintext, for Authorization: Bearer
         self.objects: list[models.Model] = []  # snapshotted: must not change under an outsider
+        self.named: dict[str, models.Model] = {}  # the objects by the names the URLs use
         self.enterprise = None
 
     def add(self, name: str, obj: Any, key: str = "public_id") -> Any:
@@ -106,6 +107,7 @@ class World:
         if isinstance(obj, models.Model):
             self.ids[name] = getattr(obj, key)
             self.objects.append(obj)
+            self.named[name] = obj
         else:
             self.ids[name] = obj
         return obj
