@@ -37,6 +37,9 @@ from tests.support.factories import contract_fields, published
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 )
+# A worker sees their employer, a street officer the street's enterprises (DESIGN.md): refused
+# (403) on an HR-only URL of that enterprise, they learn nothing they did not know.
+SEE_THE_ENTERPRISE = ("worker_mine", "street_mine")
 PNG_B64 = base64.b64encode(PNG).decode()
 NEW_EMPLOYEE = {"name": "越权", "id_number": "11010519491231002X", "start_date": "2026-01-01"}
 
@@ -128,6 +131,8 @@ class TestIdentityAndContractsAccess(AccessMatrix):
 
 
 class TestEnvelopeAccess(AccessMatrix):
+    more_outsiders = ("worker_mine", "street_mine")
+    shared = ("offer_version",)  # a template shipped to every enterprise
     urls = [
         ObjectUrl(
             "get", "/enterprises/{enterprise}/envelopes/new?employment={employment}&kind=offer"
@@ -150,6 +155,7 @@ class TestEnvelopeAccess(AccessMatrix):
             "/api/v1/enterprises/{enterprise}/envelopes",
             {"template_version": "{offer_version}", "person": "{person}"},
             201,
+            may_see=SEE_THE_ENTERPRISE,
         ),
         ObjectUrl("get", "/api/v1/envelopes/{envelope}"),
         ObjectUrl("get", "/api/v1/envelopes/{envelope}/documents/{position}.pdf"),
@@ -201,6 +207,7 @@ class TestEnvelopeAccess(AccessMatrix):
 
 
 class TestWorkerSigningAccess(AccessMatrix):
+    more_outsiders = ("worker_mine", "street_mine")
     urls = [
         ObjectUrl("get", "/my/sign/{party}", owner="worker"),
         ObjectUrl("post", "/my/sign/{party}/verify", {}, 302, owner="worker"),
@@ -261,6 +268,8 @@ class TestWorkerSigningAccess(AccessMatrix):
 
 
 class TestBatchAccess(AccessMatrix):
+    more_outsiders = ("worker_mine", "street_mine")
+    shared = ("labour_version",)  # a template shipped to every enterprise
     urls = [
         ObjectUrl("get", "/enterprises/{enterprise}/batches/"),
         ObjectUrl("get", "/enterprises/{enterprise}/batches/new"),
@@ -280,8 +289,9 @@ class TestBatchAccess(AccessMatrix):
             "/api/v1/enterprises/{enterprise}/batches",
             {"template_version": "{labour_version}", "file": factories.batch_sheet(1, first=60)},
             201,
+            may_see=SEE_THE_ENTERPRISE,
         ),
-        ObjectUrl("get", "/api/v1/enterprises/{enterprise}/batches"),
+        ObjectUrl("get", "/api/v1/enterprises/{enterprise}/batches", may_see=SEE_THE_ENTERPRISE),
         ObjectUrl("get", "/api/v1/batches/{batch}"),
         ObjectUrl("get", "/api/v1/batches/{batch}/problems"),
         ObjectUrl("post", "/api/v1/batches/{batch}/start", {}),
@@ -299,6 +309,7 @@ class TestBatchAccess(AccessMatrix):
 
 
 class TestWorkspaceAccess(AccessMatrix):
+    more_outsiders = ("worker_mine", "street_mine")
     urls = [
         ObjectUrl("get", "/enterprises/{enterprise}/contracts"),
         ObjectUrl("post", "/enterprises/{enterprise}/contracts/archive-exports", {}, 302),

@@ -96,6 +96,27 @@ def _batches(world: World, n: int) -> list[str]:
     ]
 
 
+def _batch_problems_page(world: World, n: int) -> list[str]:
+    rows = _batch_problems(world, n)
+    return [f'data-label="行">{r.split()[-1].rstrip(",")}</td>' for r in rows]
+
+
+def _timeline(world: World, n: int) -> list[str]:
+    """Offers made for the world's employment: each is an event on its timeline."""
+    job = world.named["employment"]
+    return [
+        factories.EnvelopeFactory(
+            enterprise=world.enterprise,
+            person=job.person,
+            employment=job,
+            version=factories.published("offer"),
+            fields={},
+            created_by=world.users["owner"],
+        ).number
+        for _ in range(n)
+    ]
+
+
 def _batch_problems(world: World, n: int) -> list[str]:
     """A batch whose rows all have a problem: the row maker points ``batch`` at a bigger one."""
     total = world.ids.get("problem_rows", 0) + n
@@ -241,6 +262,11 @@ class TestListQueries(FlatQueryCounts):
     endpoints = [
         # API
         ListEndpoint("/api/v1/enterprises?page_size=200", _enterprises, viewer="bureau"),
+        ListEndpoint(
+            "/api/v1/enterprises?street=futian&section=I&q=查询企业&page_size=200",
+            _enterprises,
+            viewer="bureau",
+        ),
         ListEndpoint("/api/v1/people?page_size=200", _people, viewer="bureau"),
         ListEndpoint("/api/v1/people?page_size=200", _employees, viewer="owner_token"),
         ListEndpoint("/api/v1/audit?page_size=200", _audit_entries, viewer="auditor"),
@@ -261,6 +287,7 @@ class TestListQueries(FlatQueryCounts):
         ),
         # pages
         ListEndpoint("/enterprises/", _enterprises, viewer="bureau"),
+        ListEndpoint("/enterprises/?street=futian&q=查询企业", _enterprises, viewer="bureau"),
         ListEndpoint("/people/", _people, viewer="bureau"),
         ListEndpoint("/audit/", _audit_entries, viewer="auditor"),
         ListEndpoint("/staff/", _staff, viewer="admin"),
@@ -273,6 +300,9 @@ class TestListQueries(FlatQueryCounts):
         ListEndpoint("/my/documents", _my_documents, viewer="worker", n=2),
         ListEndpoint("/enterprises/{enterprise}/seals", _seals, n=1),
         ListEndpoint("/seals/{seal}/", _grants),
+        ListEndpoint("/batches/{batch}/", _batch_problems_page),
+        ListEndpoint("/employments/{employment}/timeline", _timeline),
+        ListEndpoint("/api/v1/employments/{employment}/timeline", _timeline),
         ListEndpoint("/enterprises/{enterprise}/webhooks", _webhooks),
     ]
 
@@ -304,6 +334,12 @@ class TestListQueries(FlatQueryCounts):
         endpoint = factories.WebhookEndpointFactory(enterprise=world.enterprise, created_by=owner)
         world.add("seal", seal)
         world.add("endpoint", endpoint)
+        world.add(
+            "employment",
+            factories.EmploymentFactory(
+                enterprise=world.enterprise, person=factories.PersonFactory(name="时间线员工")
+            ),
+        )
         world.ids["free_seal_kinds"] = ["official", "hr", "other"]
         _batch_problems(world, 0)
 

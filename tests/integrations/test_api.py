@@ -10,9 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accord.core.models import AuditEntry
-from accord.identity import auth
-from accord.identity.models import Employment
-from accord.integrations import sending, services
+from accord.integrations import sending
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
 from tests.conftest import login
 from tests.support import factories
@@ -68,32 +66,23 @@ class TestWebhookAccess(AccessMatrix):
 
 
 @pytest.fixture
-def world(make_enterprise, make_person, make_user, receiver):
-    mine = make_enterprise(street="futian")
-    theirs = make_enterprise(street="huaqiangbei")
-    other_person = make_person(name="他企业员工")
-    Employment.objects.create(person=other_person, enterprise=theirs, start_date="2024-01-01")
-    owner = make_user("hr", enterprise=mine, totp=False)
-    hr_other = make_user("hr", enterprise=theirs, totp=False)
-    endpoint, secret = services.create_endpoint(
-        enterprise=mine, url=receiver.url, topics=["*"], created_by=owner
+def world(receiver):
+    """The enterprise's HR, its API token, and an endpoint on the receiver (which knows the
+    secret) with one dead delivery."""
+    mine = factories.EnterpriseFactory(street="futian")
+    owner = factories.UserFactory(role="hr", enterprise=mine, totp=False)
+    endpoint, secret = factories.WebhookEndpointFactory.with_secret(
+        enterprise=mine, url=receiver.url, created_by=owner
     )
     receiver.secrets = [secret]
     delivery = factories.WebhookDeliveryFactory(endpoint=endpoint)
-    _, my_token = auth.create_api_token(enterprise=mine, name="HR", created_by=owner)
-    _, their_token = auth.create_api_token(enterprise=theirs, name="HR", created_by=hr_other)
-    users = {
-        "owner": owner,
-        "hr_other": hr_other,
-        "worker_other": make_user("worker", person=other_person),
-        "street_other": make_user("street_officer", street="huaqiangbei"),
-    }
+    my_token = factories.ApiTokenFactory(enterprise=mine, created_by=owner).plaintext
     ids = {
         "enterprise": mine.public_id,
         "endpoint": endpoint.public_id,
         "delivery": delivery.public_id,
     }
-    return {"users": users, "ids": ids, "my_token": my_token, "their_token": their_token}
+    return {"users": {"owner": owner}, "ids": ids, "my_token": my_token}
 
 
 def test_a_street_officer_of_the_street_sees_the_enterprise_but_may_not_manage_webhooks(

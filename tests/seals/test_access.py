@@ -80,13 +80,6 @@ class TestSealAccess(AccessMatrix):
         seal = factories.SealFactory(enterprise=mine, manager=boss, users=[clerk])
         factories.SealGrantFactory(seal=seal, by=boss, grantee=second, power=Power.MANAGE)
         approval = factories.SealApprovalFactory(seal=seal, user=clerk, document_sha256=SHA)
-        employee = factories.EmploymentFactory(
-            enterprise=mine, person=factories.PersonFactory(name="本企业员工")
-        ).person
-        world.users["worker_mine"] = factories.UserFactory(role=Role.WORKER, person=employee)
-        world.users["street_mine"] = factories.UserFactory(
-            role=Role.STREET_OFFICER, street=mine.street.code
-        )
         world.add("seal", seal)
         world.add("grant", seal.grants.get(user=clerk))
         world.add("approval", approval)

@@ -75,6 +75,9 @@ class ObjectUrl:
     owner_status: int | tuple[int, ...] | None = 200
     owner: str = "owner"
     holes: dict[str, str] = field(default_factory=dict)
+    # Callers who may see the object in the path (their own employer, their street's
+    # enterprise) but not act on it: a refusal (403) leaks nothing to them; 404 is fine too.
+    may_see: tuple[str, ...] = ()
 
     @property
     def is_api(self) -> bool:
@@ -89,6 +92,15 @@ class ObjectUrl:
     @property
     def slug(self) -> str:
         return re.sub(r"[^a-z0-9]+", "_", f"{self.method} {self.template}".lower()).strip("_")
+
+    def names_another_object_of_the_enterprise(self, shared: tuple[str, ...] = ()) -> bool:
+        """``/enterprises/{enterprise}/…/{export}``, or a body naming ``{person}``: an outsider
+        may put their own enterprise in the path, which they may see, and name the owner's
+        object after it or in the body (issue 10: "a person, template, seal or employment of
+        another enterprise named in any request is a 404, never accepted")."""
+        texts = [self.template, *(v for v in (self.body or {}).values() if isinstance(v, str))]
+        names = {n for t in texts for n in re.findall(r"\{([^}]+)\}", t)} - set(shared)
+        return "enterprise" in names and len(names) > 1
 
 
 class World:
@@ -139,6 +151,25 @@ def _outsiders(world: World) -> None:
     world.tokens["token_other"] = factories.ApiTokenFactory(
         enterprise=theirs, created_by=hr_other
     ).plaintext
+    world.ids["their_enterprise"] = theirs.public_id
+
+
+def _worker_mine(world: World) -> User:
+    """A worker of the owner's enterprise who is no party to the owner's objects."""
+    person = factories.EmploymentFactory(
+        enterprise=world.enterprise, person=factories.PersonFactory(name="本企业另一员工")
+    ).person
+    return factories.UserFactory(role=Role.WORKER, person=person)
+
+
+def _street_mine(world: World) -> User:
+    """The officer of the owner's own street: sees the street's enterprises, not their HR's
+    objects."""
+    return factories.UserFactory(role=Role.STREET_OFFICER, street=world.enterprise.street.code)
+
+
+# Outsiders a declaration may add by name (``more_outsiders``), made the same way everywhere.
+MORE_OUTSIDERS = {"worker_mine": _worker_mine, "street_mine": _street_mine}
 
 
 def _accord_models() -> list[type[models.Model]]:
@@ -226,11 +257,16 @@ class AccessMatrix(TestCase):
     ``more_outsiders`` names callers particular to these objects, beyond the common list (the
     same street's officer, a worker of the owner's enterprise), made by ``build_world`` into
     ``world.users``. With ``owner_token = True`` the owner enterprise's API token must get the
-    owner's answer too on every API URL that takes tokens (``…__owner_token``)."""
+    owner's answer too on every API URL that takes tokens (``…__owner_token``). ``shared``
+    names world ids that are not the owner's (a template the platform ships to everyone).
+
+    A URL that names the enterprise and another of its objects is also tried by the other
+    enterprise's HR and token with *their* enterprise in the path (``…_via_own_enterprise``)."""
 
     urls: ClassVar[list[ObjectUrl]] = []
     more_outsiders: ClassVar[tuple[str, ...]] = ()
     owner_token: ClassVar[bool] = False
+    shared: ClassVar[tuple[str, ...]] = ()
     world: ClassVar[World]
 
     @classmethod
@@ -251,6 +287,9 @@ class AccessMatrix(TestCase):
         _outsiders(world)
         with override_settings(ACCORD_SIGNING_BASE_URL=CLOSED_PORT):
             cls.build_world(world)
+        for name in cls.more_outsiders:
+            if name not in world.users and name in MORE_OUTSIDERS:
+                world.users[name] = MORE_OUTSIDERS[name](world)
         missing = set(cls.more_outsiders) - set(world.users)
         assert not missing, f"build_world made no user for {missing}"
         cls.world = world
@@ -262,13 +301,21 @@ class AccessMatrix(TestCase):
         _REGISTRY.append(cls)
         for i, url in enumerate(cls.urls):
             assert url.owner_status != 404, f"{url.template}: the owner control must not be 404"
-            unknown = set(url.holes) - {*OUTSIDERS, *cls.more_outsiders, "anonymous", "owner"}
+            known = {*OUTSIDERS, *cls.more_outsiders, "anonymous", "owner"}
+            known |= {f"{w}_via_own_enterprise" for w in OUTSIDERS}
+            unknown = set(url.holes) - known
             assert not unknown, f"{url.template}: holes for unknown callers {unknown}"
             name = f"test_{i:02d}_{url.slug}"
             for who in (*OUTSIDERS, *cls.more_outsiders):
                 if who.startswith("token") and not url.is_api:
                     continue  # pages take no token: the header is ignored, it is anonymous
                 cls._add(f"{name}__{who}", url, who, _outsider_case)
+            if url.names_another_object_of_the_enterprise(cls.shared):
+                for who in ("hr_other", "token_other"):
+                    if who.startswith("token") and not url.is_api:
+                        continue
+                    case = f"{who}_via_own_enterprise"
+                    cls._add(f"{name}__{case}", url, who, _own_enterprise_case, hole_key=case)
             cls._add(f"{name}__anonymous", url, "anonymous", _anonymous_case)
             if url.owner_status is not None:
                 cls._add(f"{name}__owner", url, url.owner, _owner_case)
@@ -276,14 +323,16 @@ class AccessMatrix(TestCase):
                     cls._add(f"{name}__owner_token", url, "owner_token", _owner_case)
 
     @classmethod
-    def _add(cls, name: str, url: ObjectUrl, who: str, case) -> None:
+    def _add(cls, name: str, url: ObjectUrl, who: str, case, hole_key: str = "") -> None:
         def test(self):
             with override_settings(ACCORD_SIGNING_BASE_URL=CLOSED_PORT):
                 case(self, url, who)
 
         test.__name__ = name
         test.__qualname__ = f"{cls.__qualname__}.{name}"
-        reason = url.holes.get("owner" if case is _owner_case and who == url.owner else who)
+        reason = url.holes.get(
+            hole_key or ("owner" if case is _owner_case and who == url.owner else who)
+        )
         if reason:
             test = pytest.mark.xfail(strict=True, reason=reason)(test)
         setattr(cls, name, test)
@@ -304,9 +353,31 @@ def _outsider_case(test: AccessMatrix, url: ObjectUrl, who: str) -> None:
     before, reads = snapshot(world), personal_data_reads()
     response = call(client, url, world, **headers)
     expected = 404 if who not in world.tokens or accepts_tokens(url) else 401
+    if who in url.may_see:
+        test.assertIn(response.status_code, (403, 404), _shown(response))
+    else:
+        test.assertEqual(response.status_code, expected, _shown(response))
+        if url.is_api and expected == 404:
+            test.assertEqual(response.json()["code"], "core.not_found")
+    test.assertEqual(snapshot(world), before, "an outsider's request changed the database")
+    test.assertEqual(personal_data_reads(), reads, "an outsider read personal data")
+
+
+def _own_enterprise_case(test: AccessMatrix, url: ObjectUrl, who: str) -> None:
+    """The outsider's own enterprise in the path, the owner's object after it: still 404."""
+    world = test.world
+    mixed = World()
+    mixed.__dict__.update(world.__dict__)
+    mixed.ids = {**world.ids, "enterprise": world.ids["their_enterprise"]}
+    client, headers = Client(), {}
+    if who in world.tokens:
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {world.tokens[who]}"
+    else:
+        login(client, world.users[who])
+    before, reads = snapshot(world), personal_data_reads()
+    response = call(client, url, mixed, **headers)
+    expected = 404 if who not in world.tokens or accepts_tokens(url) else 401
     test.assertEqual(response.status_code, expected, _shown(response))
-    if url.is_api and expected == 404:
-        test.assertEqual(response.json()["code"], "core.not_found")
     test.assertEqual(snapshot(world), before, "an outsider's request changed the database")
     test.assertEqual(personal_data_reads(), reads, "an outsider read personal data")
 
