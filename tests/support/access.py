@@ -243,6 +243,27 @@ def login(client: Client, user: User) -> Client:
     return client
 
 
+def new_world(build_world, more_outsiders: tuple[str, ...] = ()) -> World:
+    """The owner's enterprise (street futian) and HR user, the enterprise's API token, the
+    common outsiders and any ``more_outsiders``, then what ``build_world(world)`` adds."""
+    world = World()
+    world.enterprise = factories.EnterpriseFactory(street=OWNER_STREET)
+    world.add("enterprise", world.enterprise)
+    world.users["owner"] = factories.UserFactory(role=Role.HR, enterprise=world.enterprise)
+    world.tokens["owner_token"] = factories.ApiTokenFactory(
+        enterprise=world.enterprise, created_by=world.users["owner"]
+    ).plaintext
+    _outsiders(world)
+    with override_settings(ACCORD_SIGNING_BASE_URL=CLOSED_PORT):
+        build_world(world)
+    for name in more_outsiders:
+        if name not in world.users and name in MORE_OUTSIDERS:
+            world.users[name] = MORE_OUTSIDERS[name](world)
+    missing = set(more_outsiders) - set(world.users)
+    assert not missing, f"build_world made no user for {missing}"
+    return world
+
+
 _REGISTRY: list[type[AccessMatrix]] = []
 
 
@@ -277,22 +298,7 @@ class AccessMatrix(TestCase):
 
     @classmethod
     def setUpTestData(cls) -> None:
-        world = World()
-        world.enterprise = factories.EnterpriseFactory(street=OWNER_STREET)
-        world.add("enterprise", world.enterprise)
-        world.users["owner"] = factories.UserFactory(role=Role.HR, enterprise=world.enterprise)
-        world.tokens["owner_token"] = factories.ApiTokenFactory(
-            enterprise=world.enterprise, created_by=world.users["owner"]
-        ).plaintext
-        _outsiders(world)
-        with override_settings(ACCORD_SIGNING_BASE_URL=CLOSED_PORT):
-            cls.build_world(world)
-        for name in cls.more_outsiders:
-            if name not in world.users and name in MORE_OUTSIDERS:
-                world.users[name] = MORE_OUTSIDERS[name](world)
-        missing = set(cls.more_outsiders) - set(world.users)
-        assert not missing, f"build_world made no user for {missing}"
-        cls.world = world
+        cls.world = new_world(cls.build_world, cls.more_outsiders)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -128,15 +128,17 @@ class PersonFactory(ServiceFactory):
     name = "李四"
     id_number = factory.LazyAttribute(lambda o: unique_resident_id(o.n))
     phone = factory.LazyAttribute(lambda o: f"139{o.n:08d}")
-    verified = False  # identity verified against the registry (the level signing needs)
+    verified = False  # verified against the resident registry (the level signing needs)
 
     @classmethod
     def _create(cls, model_class, *args, verified=False, **kwargs):
         person = services.create_person(**kwargs)
         if verified:
-            # The registry check (公安人口库) is a remote call the tests do not make: the level
-            # it would leave is set directly.
-            Person.objects.filter(pk=person.pk).update(verification_level=Person.Level.REGISTRY)
+            # The real-name check against the resident registry (公安人口库): the bureau's
+            # registry import holds the person, then the configured verifier finds them.
+            row = f"name,id_type,id_number\n{person.name},{person.id_type},{person.id_number}\n"
+            services.import_registry(row.encode(), "test registry")
+            services.verify_person(person)
             person.refresh_from_db()
         return person
 
