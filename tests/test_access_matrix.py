@@ -157,6 +157,45 @@ class TestEnvelopeAccess(AccessMatrix):
             201,
             may_see=SEE_THE_ENTERPRISE,
         ),
+        # Issue 10: a party (here the legal representative) must be a person of the enterprise.
+        ObjectUrl(
+            "post",
+            "/api/v1/enterprises/{enterprise}/envelopes",
+            {
+                "template_version": "{offer_version}",
+                "person": "{worker_of_enterprise}",
+                "parties": [
+                    {"role": "enterprise", "order": 1},
+                    {"role": "legal_rep", "order": 2, "person": "{rep}"},
+                    {"role": "worker", "order": 3, "person": "{worker_of_enterprise}"},
+                ],
+            },
+            201,
+            may_see=SEE_THE_ENTERPRISE,
+            holes={
+                f"{who}_via_own_enterprise": (
+                    "hole: parties[].person of another enterprise is accepted (issue 10 table, "
+                    "row 3); fixed in accord/envelopes/services.py (party resolution with "
+                    "scoping) / api.py at merge"
+                )
+                for who in ("hr_other", "token_other")
+            },
+        ),
+        ObjectUrl(
+            "post",
+            "/api/v1/enterprises/{enterprise}/envelopes",
+            {"template_version": "{offer_version}", "employment": "{employment}"},
+            201,
+            may_see=SEE_THE_ENTERPRISE,
+        ),
+        # The enterprise's own template, named by another enterprise.
+        ObjectUrl(
+            "post",
+            "/api/v1/enterprises/{enterprise}/envelopes",
+            {"template_version": "{my_offer}", "person": "{worker_of_enterprise}"},
+            201,
+            may_see=SEE_THE_ENTERPRISE,
+        ),
         ObjectUrl("get", "/api/v1/envelopes/{envelope}"),
         ObjectUrl("get", "/api/v1/envelopes/{envelope}/documents/{position}.pdf"),
         ObjectUrl("post", "/api/v1/envelopes/{envelope}/send", {}),
@@ -186,6 +225,15 @@ class TestEnvelopeAccess(AccessMatrix):
         )
         world.add("employment", job)
         world.add("person", job.person)
+        world.ids["worker_of_enterprise"] = job.person.public_id
+        rep = factories.EmploymentFactory(
+            enterprise=world.enterprise, person=factories.PersonFactory(name="法定代表人")
+        ).person
+        world.add("rep", rep)
+        world.add(
+            "my_offer",
+            factories.TemplateVersionFactory(enterprise=world.enterprise, publish=True),
+        )
         offer = published("offer")
         world.add("offer_version", offer)
         draft = factories.EnvelopeFactory(
@@ -292,6 +340,14 @@ class TestBatchAccess(AccessMatrix):
             may_see=SEE_THE_ENTERPRISE,
         ),
         ObjectUrl("get", "/api/v1/enterprises/{enterprise}/batches", may_see=SEE_THE_ENTERPRISE),
+        # The enterprise's own labour-contract template, named by another enterprise.
+        ObjectUrl(
+            "post",
+            "/api/v1/enterprises/{enterprise}/batches",
+            {"template_version": "{my_labour}", "file": factories.batch_sheet(1, first=70)},
+            201,
+            may_see=SEE_THE_ENTERPRISE,
+        ),
         ObjectUrl("get", "/api/v1/batches/{batch}"),
         ObjectUrl("get", "/api/v1/batches/{batch}/problems"),
         ObjectUrl("post", "/api/v1/batches/{batch}/start", {}),
@@ -301,7 +357,18 @@ class TestBatchAccess(AccessMatrix):
     @classmethod
     def build_world(cls, world: World) -> None:
         owner = world.users["owner"]
-        world.add("labour_version", published("labour-fixed"))
+        shipped = published("labour-fixed")
+        world.add("labour_version", shipped)
+        world.add(
+            "my_labour",
+            factories.TemplateVersionFactory(
+                enterprise=world.enterprise,
+                kind=shipped.template.kind,
+                title=shipped.title,
+                sections=shipped.sections,
+                publish=True,
+            ),
+        )
         world.add("batch", factories.BatchFactory(enterprise=world.enterprise, user=owner))
 
 

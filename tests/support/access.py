@@ -98,8 +98,9 @@ class ObjectUrl:
         may put their own enterprise in the path, which they may see, and name the owner's
         object after it or in the body (issue 10: "a person, template, seal or employment of
         another enterprise named in any request is a 404, never accepted")."""
-        texts = [self.template, *(v for v in (self.body or {}).values() if isinstance(v, str))]
-        names = {n for t in texts for n in re.findall(r"\{([^}]+)\}", t)} - set(shared)
+        texts = [self.template, repr(self.body or {})]
+        names = {n for t in texts for n in re.findall(r"\{([a-z_]+)\}", t)}
+        names -= {*shared, "worker_of_enterprise"}
         return "enterprise" in names and len(names) > 1
 
 
@@ -129,6 +130,10 @@ class World:
         (for a value made at call time, such as a fresh one-time code)."""
         if callable(value):
             return value(self)
+        if isinstance(value, list):
+            return [self.format(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.format(v) for k, v in value.items()}
         return value.format(**self.ids) if isinstance(value, str) else value
 
 
@@ -152,6 +157,7 @@ def _outsiders(world: World) -> None:
         enterprise=theirs, created_by=hr_other
     ).plaintext
     world.ids["their_enterprise"] = theirs.public_id
+    world.ids["their_worker_of_enterprise"] = their_worker.public_id
 
 
 def _worker_mine(world: World) -> User:
@@ -374,7 +380,12 @@ def _own_enterprise_case(test: AccessMatrix, url: ObjectUrl, who: str) -> None:
     world = test.world
     mixed = World()
     mixed.__dict__.update(world.__dict__)
-    mixed.ids = {**world.ids, "enterprise": world.ids["their_enterprise"]}
+    # ``{worker_of_enterprise}`` is whoever works for the enterprise in the path: theirs here.
+    mixed.ids = {
+        **world.ids,
+        "enterprise": world.ids["their_enterprise"],
+        "worker_of_enterprise": world.ids["their_worker_of_enterprise"],
+    }
     client, headers = Client(), {}
     if who in world.tokens:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {world.tokens[who]}"
