@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import importlib
-import itertools
 
 import pytest
 from django.core.cache import cache
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from stdnum.cn import ric, uscc
 
-from accord.identity import services
-from accord.identity.models import Membership, Organisation, Role, Street, User
+from accord.identity.models import User
+from tests.support import factories
+from tests.support.ids import make_uscc, resident_id
 
-_serial = itertools.count(1)
-
+__all__ = ["login", "make_uscc", "resident_id"]  # imported by test modules from here
 
 # Data migrations that load reference data: streets, industries, minimum wages, templates.
 REFERENCE_DATA_MIGRATIONS = [
@@ -69,47 +67,35 @@ def _clear_cache():
     cache.clear()
 
 
-def resident_id(n: int, birth: str = "19900101", area: str = "440304") -> str:
-    body = f"{area}{birth}{n % 1000:03d}"
-    return body + ric.calc_check_digit(body + "0")
-
-
-def make_uscc(n: int) -> str:
-    # registration dept 9, type 1, region 440304, a 9-character organisation code, check digit.
-    body = f"91440304{n:09d}"[:17]
-    return body + uscc.calc_check_digit(body)
-
-
 @pytest.fixture
 def make_enterprise(db):
+    """``make_enterprise(name=…, street=…, industry=…)``: ``factories.EnterpriseFactory``."""
+
     def make(name: str | None = None, street: str = "futian", industry: str = "65", **kw):
-        n = next(_serial)
-        return services.create_enterprise(
-            name=name or f"测试企业{n}有限公司",
-            uscc=make_uscc(n * 7919),
-            legal_representative="王五",
-            address=f"福田区测试路{n}号",
-            street=street,
-            industry=industry,
-            **kw,
-        )
+        if name is not None:
+            kw["name"] = name
+        return factories.EnterpriseFactory(street=street, industry=industry, **kw)
 
     return make
 
 
 @pytest.fixture
 def make_person(db):
+    """``make_person(name=…, phone=…)``: ``factories.PersonFactory``."""
+
     def make(name: str = "李四", phone: str | None = None, **kw):
-        n = next(_serial)
-        return services.create_person(
-            name=name, id_number=resident_id(n), phone=phone or f"139{n:08d}", **kw
-        )
+        if phone is not None:
+            kw["phone"] = phone
+        return factories.PersonFactory(name=name, **kw)
 
     return make
 
 
 @pytest.fixture
-def make_user(db, make_person):
+def make_user(db):
+    """``make_user(role, enterprise=…, street=…, organisation=…, person=…, totp=…)``:
+    ``factories.UserFactory``."""
+
     def make(
         role: str,
         *,
@@ -119,30 +105,21 @@ def make_user(db, make_person):
         person=None,
         totp: bool = True,
     ) -> User:
-        n = next(_serial)
-        user = User.objects.create_user(username=f"{role}{n}", password="Correct-horse-42")
-        if role == Role.WORKER:
-            user.person = person or make_person(name=f"工人{n}")
-            user.save()
-        else:
-            street_obj = Street.objects.get(code=street) if street else None
-            Membership.objects.create(
-                user=user,
-                role=role,
-                enterprise=enterprise,
-                street=street_obj,
-                organisation=organisation,
-            )
-            if totp:
-                TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-        return User.objects.get(pk=user.pk)
+        return factories.UserFactory(
+            role=role,
+            enterprise=enterprise,
+            street=street,
+            organisation=organisation,
+            person=person,
+            totp=totp,
+        )
 
     return make
 
 
 @pytest.fixture
 def organisation(db):
-    return Organisation.objects.create(name="测试调解委员会", kind="social")
+    return factories.OrganisationFactory(name="测试调解委员会")
 
 
 def login(client, user) -> None:

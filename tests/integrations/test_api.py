@@ -1,139 +1,88 @@
 """The integration API: endpoints managed by HR or its token, secrets shown once, audited,
-and another enterprise's HR, token, worker or street officer gets 404 on every URL."""
+and every outsider of the access matrix (tests/support/access.py) gets 404 on every URL."""
 
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accord.core.models import AuditEntry
-from accord.identity import auth
-from accord.identity.models import Employment
-from accord.integrations import sending, services
+from accord.integrations import sending
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
 from tests.conftest import login
-from tests.test_access_matrix import ObjectUrl, _call
+from tests.support import factories
+from tests.support.access import AccessMatrix, ObjectUrl, World
 
 pytestmark = pytest.mark.django_db
 
-WEBHOOK_URLS = [
-    ObjectUrl("get", "/api/v1/enterprises/{enterprise}/webhooks"),
-    ObjectUrl(
-        "post",
-        "/api/v1/enterprises/{enterprise}/webhooks",
-        {"url": "https://hr.example.com/hooks", "topics": ["*"]},
-        owner_status=201,
-    ),
-    ObjectUrl("get", "/api/v1/enterprises/{enterprise}/webhooks/{endpoint}"),
-    ObjectUrl(
-        "patch", "/api/v1/enterprises/{enterprise}/webhooks/{endpoint}", {"description": "越权"}
-    ),
-    ObjectUrl("post", "/api/v1/enterprises/{enterprise}/webhooks/{endpoint}/rotate-secret", {}),
-    ObjectUrl("post", "/api/v1/enterprises/{enterprise}/webhooks/{endpoint}/ping", {}),
-    ObjectUrl("get", "/api/v1/enterprises/{enterprise}/webhooks/{endpoint}/deliveries"),
-    ObjectUrl("post", "/api/v1/webhook-deliveries/{delivery}/redeliver", {}),
-    ObjectUrl("get", "/enterprises/{enterprise}/webhooks"),
-    ObjectUrl(
-        "post", "/enterprises/{enterprise}/webhooks", {"action": "ping", "endpoint": "{endpoint}"}
-    ),
-    ObjectUrl(
-        "post",
-        "/enterprises/{enterprise}/webhooks",
-        {"action": "redeliver", "delivery": "{delivery}"},
-    ),
-    # Last: it removes the endpoint the others use.
-    ObjectUrl("delete", "/api/v1/enterprises/{enterprise}/webhooks/{endpoint}", owner_status=204),
-]
+
+class TestWebhookAccess(AccessMatrix):
+    """Every webhook URL, page and API: 404 to the outsiders; the owning HR user and the
+    enterprise's own API token get the normal answer."""
+
+    owner_token = True
+    urls = [
+        ObjectUrl("get", "/api/v1/enterprises/{enterprise}/webhooks"),
+        ObjectUrl(
+            "post",
+            "/api/v1/enterprises/{enterprise}/webhooks",
+            {"url": "https://hr.example.com/hooks", "topics": ["*"]},
+            201,
+        ),
+        ObjectUrl("get", "/api/v1/enterprises/{enterprise}/webhooks/{endpoint}"),
+        ObjectUrl(
+            "patch", "/api/v1/enterprises/{enterprise}/webhooks/{endpoint}", {"description": "越权"}
+        ),
+        ObjectUrl("post", "/api/v1/enterprises/{enterprise}/webhooks/{endpoint}/rotate-secret", {}),
+        ObjectUrl("post", "/api/v1/enterprises/{enterprise}/webhooks/{endpoint}/ping", {}),
+        ObjectUrl("get", "/api/v1/enterprises/{enterprise}/webhooks/{endpoint}/deliveries"),
+        ObjectUrl("post", "/api/v1/webhook-deliveries/{delivery}/redeliver", {}),
+        ObjectUrl(
+            "delete", "/api/v1/enterprises/{enterprise}/webhooks/{endpoint}", owner_status=204
+        ),
+        ObjectUrl("get", "/enterprises/{enterprise}/webhooks"),
+        ObjectUrl(
+            "post",
+            "/enterprises/{enterprise}/webhooks",
+            {"action": "ping", "endpoint": "{endpoint}"},
+        ),
+        ObjectUrl(
+            "post",
+            "/enterprises/{enterprise}/webhooks",
+            {"action": "redeliver", "delivery": "{delivery}"},
+        ),
+    ]
+
+    @classmethod
+    def build_world(cls, world: World) -> None:
+        endpoint = factories.WebhookEndpointFactory(
+            enterprise=world.enterprise, created_by=world.users["owner"]
+        )
+        world.add("endpoint", endpoint)
+        world.add("delivery", factories.WebhookDeliveryFactory(endpoint=endpoint))
 
 
 @pytest.fixture
-def world(make_enterprise, make_person, make_user, receiver):
-    mine = make_enterprise(street="futian")
-    theirs = make_enterprise(street="huaqiangbei")
-    other_person = make_person(name="他企业员工")
-    Employment.objects.create(person=other_person, enterprise=theirs, start_date="2024-01-01")
-    owner = make_user("hr", enterprise=mine, totp=False)
-    hr_other = make_user("hr", enterprise=theirs, totp=False)
-    endpoint, secret = services.create_endpoint(
-        enterprise=mine, url=receiver.url, topics=["*"], created_by=owner
+def world(receiver):
+    """The enterprise's HR, its API token, and an endpoint on the receiver (which knows the
+    secret) with one dead delivery."""
+    mine = factories.EnterpriseFactory(street="futian")
+    owner = factories.UserFactory(role="hr", enterprise=mine, totp=False)
+    endpoint, secret = factories.WebhookEndpointFactory.with_secret(
+        enterprise=mine, url=receiver.url, created_by=owner
     )
     receiver.secrets = [secret]
-    delivery = WebhookDelivery.objects.create(
-        endpoint=endpoint,
-        event_id=uuid.uuid4(),
-        topic="identity.employment.started",
-        payload={"enterprise": str(mine.public_id)},
-        occurred_at=endpoint.created_at,
-        status="dead",
-        attempts=8,
-    )
-    _, my_token = auth.create_api_token(enterprise=mine, name="HR", created_by=owner)
-    _, their_token = auth.create_api_token(enterprise=theirs, name="HR", created_by=hr_other)
-    users = {
-        "owner": owner,
-        "hr_other": hr_other,
-        "worker_other": make_user("worker", person=other_person),
-        "street_other": make_user("street_officer", street="huaqiangbei"),
-    }
+    delivery = factories.WebhookDeliveryFactory(endpoint=endpoint)
+    my_token = factories.ApiTokenFactory(enterprise=mine, created_by=owner).plaintext
     ids = {
         "enterprise": mine.public_id,
         "endpoint": endpoint.public_id,
         "delivery": delivery.public_id,
     }
-    return {"users": users, "ids": ids, "my_token": my_token, "their_token": their_token}
-
-
-def _token_call(client, url: ObjectUrl, ids, token):
-    path = url.template.format(**ids)
-    kwargs = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-    if url.body is not None:
-        return getattr(client, url.method)(
-            path, url.body, content_type="application/json", **kwargs
-        )
-    return getattr(client, url.method)(path, **kwargs)
-
-
-API_URLS = [u for u in WEBHOOK_URLS if u.template.startswith("/api/")]
-
-
-@pytest.mark.parametrize("who", ["hr_other", "worker_other", "street_other"])
-@pytest.mark.parametrize("url", WEBHOOK_URLS, ids=lambda u: f"{u.method} {u.template}")
-def test_outsider_gets_404_on_every_webhook_url(client, world, who, url):
-    login(client, world["users"][who])
-    response = _call(client, url, world["ids"])
-    assert response.status_code == 404, response.content
-    if url.template.startswith("/api/"):
-        assert response.json()["code"] == "core.not_found"
-    assert WebhookEndpoint.objects.filter(public_id=world["ids"]["endpoint"]).exists()
-
-
-@pytest.mark.parametrize("url", API_URLS, ids=lambda u: f"{u.method} {u.template}")
-def test_another_enterprises_token_gets_404(client, world, url):
-    response = _token_call(client, url, world["ids"], world["their_token"])
-    assert response.status_code == 404, response.content
-    assert response.json() == {
-        "code": "core.not_found",
-        "message_zh": "未找到该对象，或您无权查看。",
-        "message_en": "Not found, or not yours to see.",
-        "field": None,
-    }
-
-
-@pytest.mark.parametrize("url", WEBHOOK_URLS, ids=lambda u: f"{u.method} {u.template}")
-def test_the_owner_gets_the_normal_answer(client, world, url):
-    login(client, world["users"]["owner"])
-    response = _call(client, url, world["ids"])
-    assert response.status_code == (url.owner_status or 200), response.content
-
-
-@pytest.mark.parametrize("url", API_URLS, ids=lambda u: f"{u.method} {u.template}")
-def test_the_enterprises_own_token_gets_the_normal_answer(client, world, url):
-    response = _token_call(client, url, world["ids"], world["my_token"])
-    assert response.status_code == (url.owner_status or 200), response.content
+    return {"users": {"owner": owner}, "ids": ids, "my_token": my_token}
 
 
 def test_a_street_officer_of_the_street_sees_the_enterprise_but_may_not_manage_webhooks(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from accord.integrations import sending, services
-from accord.integrations.models import WebhookDelivery, WebhookEndpoint
+from accord.integrations.models import WebhookEndpoint
 from tests.conftest import login
+from tests.support import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -66,15 +65,7 @@ def test_ping_rotate_and_redeliver_from_the_page(client, enterprise, hr, endpoin
     pinged = client.post(page(enterprise), {"action": "ping", "endpoint": endpoint.public_id})
     assert 'data-testid="ping-result"' in pinged.content.decode()
     assert receiver.received[-1].signature_valid
-    delivery = WebhookDelivery.objects.create(
-        endpoint=endpoint,
-        event_id=uuid.uuid4(),
-        topic="lifecycle.hired",
-        payload={"enterprise": str(enterprise.public_id)},
-        occurred_at=endpoint.created_at,
-        status="dead",
-        attempts=8,
-    )
+    delivery = factories.WebhookDeliveryFactory(endpoint=endpoint, topic="lifecycle.hired")
     listed = client.get(page(enterprise)).content.decode()
     assert "lifecycle.hired" in listed and "重新发送" in listed
     client.post(page(enterprise), {"action": "redeliver", "delivery": delivery.public_id})

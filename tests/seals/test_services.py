@@ -18,6 +18,7 @@ from accord.signing.models import Signature
 from accord.signing.pdf import sha256
 from accord.signing.verify import verify_pdf
 from tests.signing.fixtures import CONTRACT, FONTS
+from tests.support import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -432,14 +433,14 @@ def test_a_failed_signing_gives_the_approval_back(platform, contract_pdf, firm):
 
 
 def _second_manager(firm):
-    from accord.identity.models import User
-
     enterprise, seal, boss, _clerk = firm
-    user = User.objects.create_user(username=f"manager-{seal.pk}", password="Correct-horse-42")
-    Membership.objects.create(user=user, role=Role.HR, enterprise=enterprise)
-    user = User.objects.get(pk=user.pk)
-    services.grant_power(seal, user=boss, grantee=user, power=Power.MANAGE)
-    return user
+    grant = factories.SealGrantFactory(
+        seal=seal,
+        by=boss,
+        grantee=factories.UserFactory(role=Role.HR, enterprise=enterprise),
+        power=Power.MANAGE,
+    )
+    return grant.user
 
 
 def test_a_manager_cannot_approve_their_own_request(firm):
