@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accord.core.models import EventDelivery, OutboxEvent, ProcessedEvent
@@ -207,6 +207,50 @@ def events_due(now=None) -> bool:
     ).exists()
 
 
+def run_deliveries(deliveries: list[EventDelivery], now=None) -> int:
+    """Deliver a claimed group: per subscriber one transaction that records every event as
+    processed in one insert, runs the handler on each, and marks them all done in one update
+    (a batch publishes thousands of events; one by one that was five statements each). If any
+    handler fails, the group is rolled back and delivered one by one, so that only the failing
+    delivery backs off. Returns how many deliveries completed."""
+    done = 0
+    by_subscriber: dict[str, list[EventDelivery]] = {}
+    for delivery in deliveries:
+        by_subscriber.setdefault(delivery.subscriber, []).append(delivery)
+    for name, group in by_subscriber.items():
+        sub = _find(name)
+        if sub is None or len(group) == 1:
+            done += sum(run_delivery(d, now) for d in group)
+            continue
+        try:
+            with transaction.atomic():
+                seen = set(
+                    ProcessedEvent.objects.filter(
+                        subscriber=name, event_public_id__in=[d.event.public_id for d in group]
+                    ).values_list("event_public_id", flat=True)
+                )
+                fresh = [d for d in group if d.event.public_id not in seen]
+                ProcessedEvent.objects.bulk_create(
+                    [
+                        ProcessedEvent(subscriber=name, event_public_id=d.event.public_id)
+                        for d in fresh
+                    ]
+                )
+                for delivery in fresh:
+                    sub.handler(delivery.event)
+                EventDelivery.objects.filter(id__in=[d.id for d in group]).update(
+                    status=EventDelivery.Status.DONE,
+                    delivered_at=timezone.now(),
+                    leased_until=None,
+                    attempts=F("attempts") + 1,
+                )
+            done += len(group)
+        except Exception:
+            log.info("a delivery to %s failed in a group; delivering one by one", name)
+            done += sum(run_delivery(d, now) for d in group)
+    return done
+
+
 def deliver_pending(limit: int = 500) -> int:
     """Deliver every due event; returns how many deliveries completed."""
     done = 0
@@ -214,8 +258,7 @@ def deliver_pending(limit: int = 500) -> int:
         batch = claim(limit=min(limit, 100))
         if not batch:
             return done
-        for delivery in batch:
-            done += run_delivery(delivery)
+        done += run_deliveries(batch)
         limit -= len(batch)
         if limit <= 0:
             return done
