@@ -350,6 +350,14 @@ def _restart(batch: Batch) -> Batch:
     return locked
 
 
+def may_start(batch: Batch) -> bool:
+    """Whether 开始发送 / 继续发送 has something to do: a checked or failed batch, or one stuck
+    at "sending" because the worker holding a chunk died (its lease ran out)."""
+    if batch.status in (Batch.Status.CHECKED, Batch.Status.FAILED):
+        return True
+    return batch.status in (Batch.Status.QUEUED, Batch.Status.SENDING) and sending.stalled(batch)
+
+
 def resume(batch: Batch) -> bool:
     """A queued or sending batch with a chunk nobody holds (its worker died, its task is lost):
     queue a task to take it up. True when one was queued."""

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from accord.envelopes import batch_send, batches
+from accord.envelopes import batch_plan, batch_send, batches
 from accord.envelopes.models import Batch, BatchChunk, Envelope
 from accord.identity.models import Employment, Person
 from tests.core.test_worker import _worker_env
@@ -154,7 +154,7 @@ def test_start_takes_up_a_stalled_batch_whose_worker_died(shop, monkeypatch):
     assert Envelope.objects.filter(batch=batch).count() == 4
     # the late worker's write would have found its lease gone: nothing twice
     with pytest.raises(batch_send.LeaseLost):
-        batch_send._write(batch, dead, batch_send._plan(batch, batch_send.chunk_rows(dead)))
+        batch_send._write(batch, dead, batch_plan.plan(batch, batch_send.chunk_rows(dead)))
     assert Envelope.objects.filter(batch=batch).count() == 4
 
 
@@ -170,3 +170,21 @@ def test_a_task_that_finds_the_chunks_held_asks_for_one_follow_up_at_the_lease_e
     for _ in range(3):  # three tasks find nothing to lease
         batch_send.work(batch.pk, follow_up=lambda pk, when: asked.append(when))
     assert len(asked) == 1 and asked[0] > held.leased_until
+
+
+@pytest.mark.django_db
+def test_the_follow_up_is_a_task_deferred_to_the_lease_end(
+    shop, monkeypatch, django_capture_on_commit_callbacks
+):
+    from accord.envelopes import batch_tasks
+
+    monkeypatch.setattr(batches, "CHUNK_ROWS", 2)
+    batch = upload(shop, xlsx([row(n) for n in range(1, 3)]))
+    batches.start(batch, user=shop.hr)
+    held = batch_send.claim(batch.pk)
+    DBTaskResult.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        batch_tasks.send_batch.call(batch.pk)  # a task finds the only chunk held
+    queued = DBTaskResult.objects.get(task_path__endswith="batch_tasks.send_batch")
+    assert queued.status == "READY" and queued.run_after > held.leased_until
+    assert queued.args_kwargs["args"] == [batch.pk]
