@@ -144,8 +144,9 @@ def test_start_takes_up_a_stalled_batch_whose_worker_died(shop, monkeypatch):
     batch.refresh_from_db()
     assert batch.status == Batch.Status.SENDING and batch.sent == 2
     batches.start(batch, user=shop.hr)  # while the lease holds: nothing to take up yet
-    assert not DBTaskResult.objects.exists()
+    assert not DBTaskResult.objects.exists() and not batches.may_start(batch)
     BatchChunk.objects.filter(pk=dead.pk).update(leased_until=timezone.now() - timedelta(seconds=1))
+    assert batches.may_start(batch)  # the page offers 继续发送 again
     batches.start(batch, user=shop.hr)
     assert DBTaskResult.objects.filter(task_path__endswith="batch_tasks.send_batch").count() == 1
     batches.run_all(batch)
