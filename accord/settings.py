@@ -239,6 +239,8 @@ ACCORD_SMS_SEND_INTERVAL_SECONDS = 60
 ACCORD_SMS_SENDS_PER_HOUR_PER_IP = 20
 ACCORD_OUTBOX_LEASE_SECONDS = 60
 ACCORD_OUTBOX_MAX_ATTEMPTS = 12
+# How long a worker holds a chunk of a batch before another may take it up (envelopes.batch_send).
+ACCORD_BATCH_LEASE_SECONDS = int(os.environ.get("ACCORD_BATCH_LEASE_SECONDS", "120"))
 # Roles that must log in with a TOTP second factor.
 ACCORD_TOTP_ROLES = {"bureau_officer", "street_officer", "auditor", "admin"}
 

@@ -146,7 +146,7 @@ def profile_rows(enterprise, hr, rows: int, first: int):
     prof = cProfile.Profile()
     began = time.monotonic()
     prof.enable()
-    batches.send_chunk(batch.pk, 0, rows)
+    batches.run_all(batch)
     prof.disable()
     wall = time.monotonic() - began
     stats = pstats.Stats(prof)
@@ -160,8 +160,10 @@ def profile_rows(enterprise, hr, rows: int, first: int):
 
     parts = {
         "Typst render": spent("", "<method 'compile' of 'typst._typst.Compiler' objects>", True),
-        "database round trips (audit entries, outbox events and deliveries, savepoints, "
-        "the rows themselves)": spent("django/db/backends/utils.py", "_execute"),
+        "database round trips (the chunk's reads, and its bulk inserts of people, accounts, "
+        "employments, envelopes, documents, parties, audit entries, outbox events)": spent(
+            "django/db/backends/utils.py", "_execute"
+        ),
         "PDF parsing (pyHanko)": spent("accord/signing/pdf.py", "open_pdf"),
     }
     parts["Python: ORM, rules, values, audit, the rest"] = wall - sum(parts.values())
@@ -372,7 +374,7 @@ def main() -> int:
                 t0 = time.monotonic()
                 prof.enable()
                 with connection.execute_wrapper(count):
-                    batches.send_chunk(pb.pk, 0, args.profile)
+                    batches.run_all(pb)
                 prof.disable()
                 total_q = sum(kinds.values())
                 print(f"queries per row: {total_q / args.profile:.1f}", file=sys.stderr)

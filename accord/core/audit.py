@@ -51,6 +51,31 @@ def record(
     object_id: str | None = None,
     label: str | None = None,
 ) -> AuditEntry:
+    entry = entry_for(
+        action,
+        obj,
+        changes=changes,
+        enterprise_id=enterprise_id,
+        object_type=object_type,
+        object_id=object_id,
+        label=label,
+    )
+    entry.save()
+    return entry
+
+
+def entry_for(
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    changes: dict[str, Any] | None = None,
+    enterprise_id: int | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    label: str | None = None,
+) -> AuditEntry:
+    """The entry ``record`` writes, not yet saved: many changes of one transaction (a chunk of
+    a batch) are written together with ``record_many``."""
     actor = current_actor()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -58,7 +83,7 @@ def record(
         label = label if label is not None else str(obj)[:200]
         if enterprise_id is None:
             enterprise_id = getattr(obj, "enterprise_id", None)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor_id=actor.user_id,
         actor_label=actor.label[:200],
         role=actor.role,
@@ -72,3 +97,9 @@ def record(
         user_agent=actor.user_agent[:400],
         request_id=actor.request_id,
     )
+
+
+def record_many(entries: list[AuditEntry]) -> None:
+    """Write entries made by ``entry_for`` in one insert (call it inside the change's
+    transaction, as ``record``)."""
+    AuditEntry.objects.bulk_create(entries, batch_size=2000)

@@ -10,9 +10,13 @@ class EnvelopesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accord.envelopes import scoping  # noqa: F401  (registers the scoping functions)
+        from accord.envelopes import (
+            batch_tasks,
+            scoping,  # noqa: F401  (registers the scoping functions)
+        )
         from accord.envelopes.lookup import find_envelope_document
         from accord.envelopes.tasks import register
 
         register()
+        batch_tasks.register_sweep()
         lookup.register(find_envelope_document)

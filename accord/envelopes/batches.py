@@ -8,10 +8,11 @@ Issue #6 item 6. The rules:
   to skip bad rows.
 - The same file with the same template version is the same batch (``file_sha256`` unique per
   enterprise and version): uploading it again creates nothing and sends nothing twice.
-- Sending runs in the task worker, in chunks (several tasks, so that several worker processes
-  share a large file). Each row is one transaction — the person, the employment and the sent
-  envelope are whole or absent — and carries the idempotency key ``batch:<batch>:<row>``, so a
-  crashed or restarted task continues where it stopped and never sends a row twice.
+- Sending runs in the task worker, in chunks leased to whichever worker asks (batch_send.py):
+  a chunk is one transaction — its people, employments and sent envelopes whole or absent —
+  each row carries the idempotency key ``batch:<batch>:<row>``, and the chunk of a worker that
+  died is taken up again by the next one when its lease runs out, so nothing is sent twice
+  and nothing is left unsent.
 - The uploaded file and the checked rows carry identity numbers and phones: they are stored
   encrypted (AES-GCM, ``core.crypto``), never in clear, and never in the task queue's arguments.
 """
@@ -19,17 +20,14 @@ Issue #6 item 6. The rules:
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
-import json
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accord.contracts import batch as sheet
@@ -38,16 +36,14 @@ from accord.core import audit
 from accord.core.context import Actor, acting_as
 from accord.core.crypto import decrypt, encrypt
 from accord.core.errors import AccordError, Conflict, InvalidInput, NotFound, Problem
-from accord.envelopes import drafting
-from accord.envelopes.models import Batch, Envelope, Party
-from accord.identity import employment as employments
-from accord.identity.models import Employment, Enterprise, Person
-from accord.identity.services import person_index
+from accord.envelopes import batch_send as sending
+from accord.envelopes.models import Batch, BatchChunk, Envelope, Party
+from accord.identity.models import Enterprise
 
 LCL_12 = "《劳动合同法》第十二条"
-CHUNK_ROWS = 250  # rows per task: small enough for two workers to share a file evenly
-GROUP_ROWS = 25  # rows per transaction inside a chunk (each row its own savepoint)
-PROGRESS_EVERY = 1.0  # seconds between progress writes while a chunk runs
+CHUNK_ROWS = sending.CHUNK_ROWS  # rows per chunk (one transaction); tests make it smaller
+idempotency_key = sending.idempotency_key
+load_rows = sending.load_rows
 MAX_DEADLINE_DAYS = 60
 TERM_OF_KIND = {
     DocumentKind.LABOUR_FIXED: "fixed",
@@ -63,10 +59,6 @@ _CONTEXT = b"accord-envelope-batch"
 
 def _file_path(digest: str) -> str:
     return f"envelopes/batches/{digest[:2]}/{digest}.xlsx.enc"
-
-
-def _rows_path(batch: Batch) -> str:
-    return f"envelopes/batches/rows/{batch.public_id}.json.enc"
 
 
 def _put(path: str, data: bytes) -> None:
@@ -118,14 +110,6 @@ def _row_dict(row: sheet.BatchRow) -> dict[str, Any]:
         "phone": row.phone,
         "fields": fields,
     }
-
-
-def save_rows(batch: Batch, rows: list[sheet.BatchRow]) -> None:
-    _put(_rows_path(batch), json.dumps([_row_dict(r) for r in rows], ensure_ascii=False).encode())
-
-
-def load_rows(batch: Batch) -> list[dict[str, Any]]:
-    return json.loads(_get(_rows_path(batch)))
 
 
 # ---- problems ------------------------------------------------------------------------------
@@ -251,6 +235,7 @@ def upload(
                         if v != getattr(existing, k)
                     },
                 )
+        resume(existing)  # the same file again: a stalled batch is taken up, never sent twice
         return existing, False
     result = check(data, version)  # raises for an unreadable file or missing columns
     store_file(data)
@@ -284,20 +269,21 @@ def good_rows(batch: Batch) -> int:
     return max(batch.total_rows - batch.bad_rows, 0)
 
 
-def chunks(total: int, size: int = CHUNK_ROWS) -> list[tuple[int, int]]:
-    return [(start, min(start + size, total)) for start in range(0, total, size)]
-
-
 def start(batch: Batch, *, user) -> Batch:
     """Queue the sending. The file is checked again (the day may have changed since upload);
     with a bad row and without ``skip_bad_rows`` nothing is sent. Starting a batch that is
-    already queued, sending or done changes nothing; a failed batch is resumed (rows already
-    sent are skipped by their idempotency keys)."""
+    queued or sending again takes up any chunk a dead worker left (``resume``); a done batch
+    changes nothing; a failed batch is resumed (chunks already sent stay sent)."""
     batch = Batch.objects.select_related("template_version__template", "enterprise").get(
         pk=batch.pk
     )
-    if batch.status in (Batch.Status.QUEUED, Batch.Status.SENDING, Batch.Status.DONE):
+    if batch.status in (Batch.Status.QUEUED, Batch.Status.SENDING):
+        resume(batch)
         return batch
+    if batch.status == Batch.Status.DONE:
+        return batch
+    if batch.status == Batch.Status.FAILED and batch.chunks.exists():
+        return _restart(batch)
     version = _version_for(batch.enterprise, batch.template_version)
     result = check(load_file(batch), version)
     refused: AccordError | None = None
@@ -325,337 +311,76 @@ def start(batch: Batch, *, user) -> Batch:
                 "batch.no_good_rows", "没有可发送的行。", "There is no row to send.", "file"
             )
         else:
-            save_rows(batch, result.rows)
+            count = sending.make_chunks(batch, [_row_dict(r) for r in result.rows], CHUNK_ROWS)
             batch.status = Batch.Status.QUEUED
             batch.started_at = batch.started_at or timezone.now()
             batch.finished_at = None
-            fields += ["status", "started_at", "finished_at"]
+            batch.watch_until = None
+            fields += ["status", "started_at", "finished_at", "watch_until"]
             audit.record(
                 "envelopes.batch.start",
                 batch,
                 changes={"status": [before, batch.status], "rows": [None, len(result.rows)]},
             )
-            pk, count = batch.pk, len(result.rows)
-            transaction.on_commit(lambda: enqueue_chunks(pk, count))
+            pk = batch.pk
+            transaction.on_commit(lambda: enqueue_tasks(pk, count))
         batch.save(update_fields=fields)
     if refused is not None:
         raise refused  # after the commit: the problems found today are kept on the batch
     return batch
 
 
-def enqueue_chunks(batch_pk: int, count: int) -> None:
-    from accord.envelopes.batch_tasks import send_chunk
-
-    for first, last in chunks(count):
-        send_chunk.enqueue(batch_pk, first, last)
-
-
-# ---- sending (the task worker) --------------------------------------------------------------
-
-
-def _actor(batch: Batch) -> Actor:
-    user = batch.created_by
-    if user is None:
-        return Actor(label="batch", role="system", request_id=f"batch:{batch.public_id}")
-    return Actor(
-        user_id=user.pk,
-        label=user.get_username(),
-        role=getattr(user, "primary_role", "") or "",
-        request_id=f"batch:{batch.public_id}",
-    )
-
-
-def idempotency_key(batch: Batch, line: int) -> str:
-    return f"batch:{batch.public_id}:{line}"
-
-
-@dataclass
-class _Known:
-    people: dict[str, Person]
-    jobs: dict[int, Employment]
-    done: set[str]
-
-
-def _known(batch: Batch, rows: list[dict[str, Any]]) -> _Known:
-    """What already exists for these rows, in three queries instead of several per row."""
-    indexes = {person_index(r["id_type"], r["id_number"]): r for r in rows}
-    people = {
-        p.id_number_index: p
-        for p in Person.objects.filter(id_number_index__in=list(indexes)).select_related("user")
-    }
-    jobs = {
-        e.person_id: e
-        for e in Employment.objects.filter(
-            enterprise_id=batch.enterprise_id,
-            person_id__in=[p.pk for p in people.values()],
-            end_date__isnull=True,
-        ).order_by("start_date")
-    }
-    done = set(
-        Envelope.objects.filter(
-            enterprise_id=batch.enterprise_id,
-            idempotency_key__in=[idempotency_key(batch, r["line"]) for r in rows],
-        ).values_list("idempotency_key", flat=True)
-    )
-    return _Known(people, jobs, done)
-
-
-def _name_mismatch() -> Conflict:
-    return Conflict(
-        "identity.person_name_mismatch",
-        "该证件号码已登记在另一姓名下，请核对姓名与证件。",
-        "This document number is registered under another name; check both.",
-        "name",
-    )
-
-
-def send_row(
-    batch: Batch, row: dict[str, Any], known: _Known | None = None, *, remember: bool = True
-) -> Envelope:
-    """One row: find or register the person and the employment, then create and send the
-    contract — in one transaction, so the envelope is whole or absent."""
-    key = idempotency_key(batch, row["line"])
-    known = known or _known(batch, [row])
-    with transaction.atomic():
-        index = person_index(row["id_type"], row["id_number"])
-        person = known.people.get(index)
-        job = known.jobs.get(person.pk) if person is not None else None
-        if person is not None and person.name != row["name"]:
-            raise _name_mismatch()
-        if job is None:
-            job = employments.register_employee(
-                batch.enterprise,
-                name=row["name"],
-                id_number=row["id_number"],
-                id_type=row["id_type"],
-                phone=row["phone"],
-                position=row["fields"]["job_title"],
-                start_date=row["fields"]["start_date"],
-            )
-            person = job.person
-        elif key not in known.done:
-            _refuse_second_contract(batch, person, row["fields"].get("start_date"), key)
-        envelope = drafting.create_from_template(
-            enterprise=batch.enterprise,
-            person=person,
-            version=batch.template_version,
-            fields=row["fields"],
-            created_by=batch.created_by,
-            employment=job,
-            deadline=timezone.now() + dt.timedelta(days=batch.deadline_days),
-            idempotency_key=key,
-            batch=batch,
-            send=True,
-        )
-    if remember:
-        known.people[index] = person
-        known.jobs[person.pk] = job
-        known.done.add(key)
-    return envelope
-
-
-def _refuse_second_contract(batch: Batch, person: Person, start_date, key: str) -> None:
-    """The same worker must not be sent a second labour contract for the same start date (for
-    instance the same file uploaded again with another template version)."""
-    if Envelope.objects.filter(enterprise=batch.enterprise, idempotency_key=key).exists():
-        return  # this very row, sent before: create_from_template returns it
-    others = Envelope.objects.filter(
-        enterprise=batch.enterprise,
-        person=person,
-        kind__in=LABOUR_CONTRACT_KINDS,
-        status__in=[Envelope.Status.DRAFT, Envelope.Status.SENT, Envelope.Status.COMPLETED],
-    )
-    day = str(start_date or "")[:10]
-    if any(v.get("term.start_date") == day for v in others.values_list("values", flat=True)):
-        raise Conflict(
-            "batch.contract_exists",
-            f"该劳动者已有自 {day} 起的劳动合同（签署中或已签署），本行不再发送。",
-            f"This worker already has a labour contract from {day} (being signed or signed); "
-            "this row is not sent again.",
-            "id_number",
-        )
-
-
-def _failure(row: dict[str, Any], exc: AccordError) -> list[dict[str, Any]]:
-    problems = exc.problems or [Problem(exc.code, exc.message_zh, exc.message_en, exc.field)]
-    return [
-        {
-            "row": row["line"],
-            "column": p.column or p.field or exc.field,
-            "code": p.code if exc.problems else exc.code,
-            "article": p.article,
-            "message_zh": p.message_zh,
-            "message_en": p.message_en,
-            "stage": "send",
-        }
-        for p in problems
-    ]
-
-
-def _record_progress(
-    batch: Batch, failures: dict[int, list[dict[str, Any]]], succeeded: set[int]
-) -> Batch:
-    """Write the counters from the truth (envelopes of the batch, failed rows), so that a
-    re-run chunk never counts a row twice; the last chunk to finish marks the batch done."""
+def _restart(batch: Batch) -> Batch:
+    """A failed batch again: its chunks not yet sent are queued; the rows were checked when it
+    first started, and each is checked again by the rules when its chunk is sent."""
     with transaction.atomic():
         locked = Batch.objects.select_for_update().get(pk=batch.pk)
-        kept = [
-            p
-            for p in locked.problems
-            if not (
-                p.get("stage") == "send" and (p.get("row") in failures or p.get("row") in succeeded)
-            )
-        ]
-        for rows in failures.values():
-            kept.extend(rows)
-        locked.problems = kept
-        locked.failed = len({p["row"] for p in kept if p.get("stage") == "send"})
-        locked.sent = Envelope.objects.filter(batch=locked).count()
-        fields = ["problems", "failed", "sent", "updated_at"]
-        if locked.status == Batch.Status.QUEUED:
-            locked.status = Batch.Status.SENDING
-            fields.append("status")
-        if locked.status == Batch.Status.SENDING and locked.sent + locked.failed >= good_rows(
-            locked
-        ):
-            locked.status = Batch.Status.DONE
-            locked.finished_at = timezone.now()
-            fields += ["status", "finished_at"]
-            audit.record(
-                "envelopes.batch.done",
-                locked,
-                changes={
-                    "status": ["sending", "done"],
-                    "sent": [None, locked.sent],
-                    "failed": [None, locked.failed],
-                },
-            )
-        locked.save(update_fields=fields)
+        if locked.status != Batch.Status.FAILED:
+            return locked
+        locked.status = Batch.Status.QUEUED
+        locked.finished_at = None
+        locked.watch_until = None
+        locked.save(update_fields=["status", "finished_at", "watch_until", "updated_at"])
+        BatchChunk.objects.filter(batch=locked, status=BatchChunk.Status.PENDING).update(
+            leased_until=None, lease_token=""
+        )
+        audit.record("envelopes.batch.start", locked, changes={"status": ["failed", "queued"]})
+        pk, count = locked.pk, locked.chunks.filter(status=BatchChunk.Status.PENDING).count()
+        transaction.on_commit(lambda: enqueue_tasks(pk, count))
     return locked
 
 
-def _one_delivery_hook() -> None:
-    """Each published event asks, on commit, for one outbox delivery task; a group of rows
-    publishes dozens. One task delivers every pending event, so keep the first request and
-    drop its duplicates (they would be dozens of inserts into the task queue, and as many
-    no-op task runs competing with the sending). Called at the end of the group's outermost
-    transaction, when every savepoint is settled."""
-    from accord.core.events import _enqueue_delivery
-
-    connection = transaction.get_connection()
-    hooks, seen = [], False
-    for hook in connection.run_on_commit:
-        if hook[1] is _enqueue_delivery:
-            if seen:
-                continue
-            seen = True
-        hooks.append(hook)
-    connection.run_on_commit[:] = hooks
+def may_start(batch: Batch) -> bool:
+    """Whether 开始发送 / 继续发送 has something to do: a checked or failed batch, or one stuck
+    at "sending" because the worker holding a chunk died (its lease ran out)."""
+    if batch.status in (Batch.Status.CHECKED, Batch.Status.FAILED):
+        return True
+    return batch.status in (Batch.Status.QUEUED, Batch.Status.SENDING) and sending.stalled(batch)
 
 
-def _send_group(
-    batch: Batch, rows: list[dict[str, Any]], known: _Known
-) -> tuple[dict[int, list[dict[str, Any]]], set[int], dict[str, int]]:
-    """Send a few rows in one transaction (one commit, one fsync), each row in its own
-    savepoint: a row that fails leaves nothing, and the others still commit."""
-    failures: dict[int, list[dict[str, Any]]] = {}
-    succeeded: set[int] = set()
-    counts = {"sent": 0, "failed": 0, "skipped": 0}
-    added: list[tuple[str, Person, Employment]] = []
-    with transaction.atomic():
-        for row in rows:
-            key = idempotency_key(batch, row["line"])
-            if key in known.done:
-                counts["skipped"] += 1
-                succeeded.add(row["line"])
-                continue
-            try:
-                envelope = send_row(batch, row, known, remember=False)
-            except AccordError as exc:
-                failures[row["line"]] = _failure(row, exc)
-                counts["failed"] += 1
-            except IntegrityError:
-                # Another worker sent this row at the same moment (a duplicate task): its
-                # envelope is there now; anything else is a real error.
-                if not Envelope.objects.filter(
-                    enterprise_id=batch.enterprise_id, idempotency_key=key
-                ).exists():
-                    raise
-                counts["skipped"] += 1
-                succeeded.add(row["line"])
-            else:
-                added.append((key, envelope.person, envelope.employment))
-                succeeded.add(row["line"])
-                counts["sent"] += 1
-        _one_delivery_hook()
-    for key, person, job in added:  # committed: what later rows may reuse
-        known.people[person.id_number_index] = person
-        if job is not None:
-            known.jobs[person.pk] = job
-        known.done.add(key)
-    return failures, succeeded, counts
-
-
-def send_chunk(batch_pk: int, first: int, last: int) -> dict[str, int]:
-    """Send rows ``first``..``last``-1 of the checked rows (the task body; also callable
-    directly). Rows already sent are skipped by their idempotency key, so a chunk run again —
-    after a crash, or delivered twice — sends nothing twice."""
-    batch = Batch.objects.select_related(
-        "enterprise__street", "enterprise__industry", "template_version__template", "created_by"
-    ).get(pk=batch_pk)
+def resume(batch: Batch) -> bool:
+    """A queued or sending batch with a chunk nobody holds (its worker died, its task is lost):
+    queue a task to take it up. True when one was queued."""
     if batch.status not in (Batch.Status.QUEUED, Batch.Status.SENDING):
-        return {"sent": 0, "failed": 0, "skipped": last - first}
-    rows = load_rows(batch)[first:last]
-    known = _known(batch, rows)
-    failures: dict[int, list[dict[str, Any]]] = {}
-    succeeded: set[int] = set()
-    counts = {"sent": 0, "failed": 0, "skipped": 0}
-    last_write = time.monotonic()
-    with acting_as(_actor(batch)):
-        try:
-            for at in range(0, len(rows), GROUP_ROWS):
-                f, ok, c = _send_group(batch, rows[at : at + GROUP_ROWS], known)
-                failures.update(f)
-                succeeded |= ok
-                for k, v in c.items():
-                    counts[k] += v
-                if time.monotonic() - last_write >= PROGRESS_EVERY:
-                    _record_progress(batch, failures, succeeded)
-                    failures, succeeded = {}, set()
-                    last_write = time.monotonic()
-        except Exception as exc:
-            _record_progress(batch, failures, succeeded)
-            mark_failed(batch, exc)
-            raise
-        _record_progress(batch, failures, succeeded)
-    return counts
+        return False
+    if not sending.claimable_now(batch):
+        return False
+    enqueue_tasks(batch.pk, 1)
+    return True
 
 
-def mark_failed(batch: Batch, exc: BaseException) -> None:
-    """An unexpected error stopped a chunk: the batch is failed until HR starts it again
-    (which resumes: rows already sent are skipped)."""
-    with transaction.atomic():
-        locked = Batch.objects.select_for_update().get(pk=batch.pk)
-        if locked.status in (Batch.Status.DONE, Batch.Status.FAILED):
-            return
-        before = locked.status
-        locked.status = Batch.Status.FAILED
-        locked.save(update_fields=["status", "updated_at"])
-        audit.record(
-            "envelopes.batch.failed",
-            locked,
-            changes={"status": [before, "failed"], "error": [None, type(exc).__name__]},
-        )
+def enqueue_tasks(batch_pk: int, chunks: int) -> None:
+    """Tasks that send the batch's chunks: each leases chunks until none is left, so a few
+    tasks keep every worker busy, and a task that dies only loses its lease."""
+    from accord.envelopes.batch_tasks import send_batch
+
+    for _ in range(max(1, min(chunks, sending.PARALLEL_TASKS))):
+        send_batch.enqueue(batch_pk)
 
 
 def run_all(batch: Batch) -> dict[str, int]:
     """Send every chunk in this process (the tests, a one-off command)."""
-    total = {"sent": 0, "failed": 0, "skipped": 0}
-    count = len(load_rows(batch))
-    for first, last in chunks(count):
-        for k, v in send_chunk(batch.pk, first, last).items():
-            total[k] += v
-    return total
+    return sending.work(batch.pk)
 
 
 # ---- progress and problems -------------------------------------------------------------------

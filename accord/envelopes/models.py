@@ -31,11 +31,13 @@ class Envelope(AccordModel):
     OPEN = (Status.DRAFT, Status.SENT)
     ENDED = (Status.REJECTED, Status.WITHDRAWN, Status.VOIDED, Status.EXPIRED)
 
+    # No single-column indexes: (enterprise, status, -created_at), the idempotency constraint
+    # (enterprise, key) and (person, -created_at) lead with these columns already.
     enterprise = models.ForeignKey(
-        "identity.Enterprise", on_delete=models.PROTECT, related_name="envelopes"
+        "identity.Enterprise", on_delete=models.PROTECT, related_name="envelopes", db_index=False
     )
     person = models.ForeignKey(
-        "identity.Person", on_delete=models.PROTECT, related_name="envelopes"
+        "identity.Person", on_delete=models.PROTECT, related_name="envelopes", db_index=False
     )
     employment = models.ForeignKey(
         "identity.Employment",
@@ -225,6 +227,9 @@ class Batch(AccordModel):
     )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When a worker last asked for a follow-up task (to take up chunks whose lease runs out):
+    # one follow-up per lease period, however many tasks find the chunks leased.
+    watch_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -237,3 +242,44 @@ class Batch(AccordModel):
 
     def __str__(self) -> str:
         return f"{self.file_name or self.file_sha256[:12]} ({self.sent}/{self.total_rows})"
+
+
+class BatchChunk(models.Model):
+    """A slice of a batch's checked rows, sent as one transaction by whichever worker leases it.
+
+    The rows are stored here once, encrypted (they carry identity numbers and phones), when the
+    batch starts; a worker decrypts only its own chunk. A worker claims a chunk by setting a
+    lease (``leased_until`` and its own ``lease_token``) in one compare-and-set update; if it
+    dies, the lease runs out and the next worker takes the chunk up again. The chunk is marked
+    done in the same transaction that writes its envelopes, so a chunk is sent whole or not at
+    all, and a chunk done is never sent again.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        DONE = "done", _("已发送")
+
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="chunks", db_index=False
+    )
+    index = models.PositiveIntegerField()
+    first = models.PositiveIntegerField()
+    last = models.PositiveIntegerField()
+    rows = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "index"], name="envelopes_batch_chunk_once")
+        ]
+        indexes = [models.Index(fields=["batch", "status", "leased_until"])]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}#{self.index} [{self.first}, {self.last}) {self.status}"

@@ -132,7 +132,7 @@ def _detail_context(request: HttpRequest, batch: Batch) -> dict:
         "problems": batches.sorted_problems(batch)[:1000],
         "problems_count": len(batch.problems),
         "can_manage": can_manage,
-        "can_start": can_manage and batch.status in (Batch.Status.CHECKED, Batch.Status.FAILED),
+        "can_start": can_manage and batches.may_start(batch),
         "ready_to_seal": batches.ready_to_seal(batch).count() if can_manage and batch.sent else 0,
         "seal": batches.seal_progress(batch),
         "polling": _polling(batch),

@@ -187,15 +187,30 @@ def test_same_file_with_another_template_version_sends_no_second_contract(shop):
     assert {p["code"] for p in second.problems} == {"batch.contract_exists"}
 
 
-def test_interrupted_task_resumes_and_each_row_gets_exactly_one_envelope(shop):
+def test_a_chunk_is_sent_whole_or_not_at_all_and_a_run_again_sends_nothing_twice(shop, monkeypatch):
+    from accord.envelopes import batch_send
+
+    monkeypatch.setattr(batches, "CHUNK_ROWS", 3)
     data = xlsx([row(n) for n in range(1, 7)])
     batch = upload(shop, data)
     batches.start(batch, user=shop.hr)
-    batches.send_chunk(batch.pk, 0, 3)  # the worker stopped after half the rows
+    assert batch.chunks.count() == 2
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the worker died while writing")
+
+    first = batch_send.claim(batch.pk)
+    monkeypatch.setattr(batch_send, "publish_many", crash)  # the last write of the chunk
+    with pytest.raises(RuntimeError):
+        batch_send.run_chunk(first)
+    monkeypatch.undo()
     batch.refresh_from_db()
-    assert batch.status == Batch.Status.SENDING and batch.sent == 3
-    batches.run_all(batch)  # the whole task again, from the start
-    batches.send_chunk(batch.pk, 0, 6)  # and a duplicate delivery of the task
+    # nothing of the chunk exists: no person, no employment, no envelope
+    assert batch.status == Batch.Status.FAILED and not Envelope.objects.filter(batch=batch)
+    assert not Person.objects.filter(name__startswith="工人").exists()
+    batches.start(batch, user=shop.hr)  # resumed
+    batches.run_all(batch)
+    batches.run_all(batch)  # and a duplicate delivery of the tasks
     batch.refresh_from_db()
     assert batch.status == Batch.Status.DONE and batch.sent == 6
     keys = list(Envelope.objects.filter(batch=batch).values_list("idempotency_key", flat=True))
