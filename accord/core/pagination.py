@@ -1,16 +1,40 @@
 """Pagination shared by list pages and the API. Counts are capped so a list over millions of
-rows answers quickly ("10,000+"), as people rarely page that far."""
+rows answers quickly ("10,000+"), as people rarely page that far.
+
+Every API list endpoint answers in one shape (docs/architecture.md, "API lists")::
+
+    {"count": 1234, "count_capped": false, "page": 1, "page_size": 50, "has_next": true,
+     "results": [...]}
+
+A list endpoint declares ``page: int = 1, page_size: int = 50``, a response schema that extends
+:class:`ListMeta` with ``results: list[ItemOut]``, and answers ``page_response(paginate(...),
+render)``. ``paginate`` takes a queryset or, for the few lists computed in Python (a batch's
+problems, the webhook topics), a sequence.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
+from ninja import Schema
 
 from accord.core.errors import InvalidInput
 
 COUNT_CAP = 10_000
 MAX_PAGE_SIZE = 200
+
+
+class ListMeta(Schema):
+    """The fields every API list answer carries beside its ``results``."""
+
+    count: int
+    count_capped: bool
+    page: int
+    page_size: int
+    has_next: bool
 
 
 @dataclass
@@ -30,7 +54,12 @@ class Page:
         return self.number > 1
 
 
-def paginate(qs: QuerySet, page: int | str | None = 1, size: int | str | None = 50) -> Page:
+def paginate(
+    qs: QuerySet | Sequence,
+    page: int | str | None = 1,
+    size: int | str | None = 50,
+    max_size: int = MAX_PAGE_SIZE,
+) -> Page:
     try:
         number = int(page or 1)
         per = int(size or 50)
@@ -38,13 +67,28 @@ def paginate(qs: QuerySet, page: int | str | None = 1, size: int | str | None = 
         raise InvalidInput(
             "core.invalid_page", "页码无效。", "Invalid page number.", "page"
         ) from None
-    if number < 1 or per < 1 or per > MAX_PAGE_SIZE:
+    if number < 1 or per < 1 or per > max_size:
         raise InvalidInput(
             "core.invalid_page",
-            f"页码须 ≥ 1，每页 1–{MAX_PAGE_SIZE} 条。",
-            f"Page must be ≥ 1 and page size 1–{MAX_PAGE_SIZE}.",
+            f"页码须 ≥ 1，每页 1–{max_size} 条。",
+            f"Page must be ≥ 1 and page size 1–{max_size}.",
             "page",
         )
-    count = qs.order_by()[: COUNT_CAP + 1].count()
+    if isinstance(qs, QuerySet):
+        count = qs.order_by()[: COUNT_CAP + 1].count()
+    else:
+        count = len(qs)
     items = list(qs[(number - 1) * per : number * per])
     return Page(items, number, per, min(count, COUNT_CAP), count > COUNT_CAP)
+
+
+def page_response(page: Page, render: Callable[[Any], Any]) -> dict:
+    """The one answer of an API list endpoint: :class:`ListMeta` and the rendered ``results``."""
+    return {
+        "count": page.count,
+        "count_capped": page.count_capped,
+        "page": page.number,
+        "page_size": page.size,
+        "has_next": page.has_next,
+        "results": [render(item) for item in page.items],
+    }

@@ -12,11 +12,11 @@ from ninja.files import UploadedFile
 from accord.core.api import SessionAuth, principal
 from accord.core.errors import InvalidInput, forbidden
 from accord.core.models import AuditEntry
-from accord.core.pagination import paginate
+from accord.core.pagination import ListMeta, page_response, paginate
 from accord.core.scoping import get_scoped, scoped
 from accord.identity import auth as auth_services
 from accord.identity import employment, services
-from accord.identity.filters import EnterpriseFilter, PersonFilter
+from accord.identity.filters import AuditFilter, EmploymentFilter, EnterpriseFilter, PersonFilter
 from accord.identity.models import ApiToken, Employment, Enterprise, Person, Role
 from accord.identity.scoping import can_see_personal_data, managed_enterprise
 
@@ -28,14 +28,6 @@ def require_role(request: HttpRequest, *roles: str):
     if not who.has_role(*roles):
         raise forbidden()
     return who
-
-
-class ListMeta(Schema):
-    count: int
-    count_capped: bool
-    page: int
-    page_size: int
-    has_next: bool
 
 
 class MeOut(Schema):
@@ -169,6 +161,10 @@ class TokenOut(Schema):
     revoked_at: dt.datetime | None
 
 
+class TokenList(ListMeta):
+    results: list[TokenOut]
+
+
 class TokenCreated(TokenOut):
     token: str
 
@@ -193,16 +189,6 @@ class ImportResult(Schema):
     imported: int
     updated: int
     skipped: int
-
-
-def _meta(page) -> dict:
-    return {
-        "count": page.count,
-        "count_capped": page.count_capped,
-        "page": page.number,
-        "page_size": page.size,
-        "has_next": page.has_next,
-    }
 
 
 def _filtered(filterset_class, request: HttpRequest, qs):
@@ -236,8 +222,7 @@ def me(request: HttpRequest):
 @router.get("/enterprises", response=EnterpriseList)
 def list_enterprises(request: HttpRequest, page: int = 1, page_size: int = 50):
     qs = _filtered(EnterpriseFilter, request, scoped(Enterprise, principal(request)))
-    p = paginate(qs, page, page_size)
-    return {**_meta(p), "results": [EnterpriseOut.from_model(e) for e in p.items]}
+    return page_response(paginate(qs, page, page_size), EnterpriseOut.from_model)
 
 
 @router.get("/enterprises/{enterprise_id}", response=EnterpriseOut)
@@ -269,8 +254,7 @@ def update_enterprise(request: HttpRequest, enterprise_id: str, payload: Enterpr
 @router.get("/people", response=PersonList)
 def list_people(request: HttpRequest, page: int = 1, page_size: int = 50):
     qs = _filtered(PersonFilter, request, scoped(Person, principal(request)))
-    p = paginate(qs, page, page_size)
-    return {**_meta(p), "results": [PersonOut.from_model(x) for x in p.items]}
+    return page_response(paginate(qs, page, page_size), PersonOut.from_model)
 
 
 @router.get("/people/{person_id}", response=PersonOut)
@@ -346,10 +330,13 @@ def _hr_enterprise(request: HttpRequest, enterprise_id: str) -> Enterprise:
     return enterprise
 
 
-@router.get("/enterprises/{enterprise_id}/tokens", response=list[TokenOut], auth=SessionAuth())
-def list_tokens(request: HttpRequest, enterprise_id: str):
+@router.get("/enterprises/{enterprise_id}/tokens", response=TokenList, auth=SessionAuth())
+def list_tokens(request: HttpRequest, enterprise_id: str, page: int = 1, page_size: int = 50):
     enterprise = _hr_enterprise(request, enterprise_id)
-    return [_token_out(t) for t in enterprise.api_tokens.all()]
+    return page_response(
+        paginate(enterprise.api_tokens.order_by("-created_at", "-id"), page, page_size),
+        _token_out,
+    )
 
 
 @router.post(
@@ -374,31 +361,23 @@ def revoke_token(request: HttpRequest, enterprise_id: str, token_id: str):
 
 
 @router.get("/audit", response=AuditList)
-def list_audit(
-    request: HttpRequest, page: int = 1, page_size: int = 50, action: str = "", object_id: str = ""
-):
-    qs = scoped(AuditEntry, principal(request))
-    if action:
-        qs = qs.filter(action__startswith=action)
-    if object_id:
-        qs = qs.filter(object_id=object_id)
-    p = paginate(qs, page, page_size)
+def list_audit(request: HttpRequest, page: int = 1, page_size: int = 50):
+    """Filters (``AuditFilter``): ``action`` (a prefix, e.g. ``envelope.``), ``object_id``."""
+    qs = _filtered(AuditFilter, request, scoped(AuditEntry, principal(request)))
+    return page_response(paginate(qs, page, page_size), _audit_out)
+
+
+def _audit_out(a: AuditEntry) -> dict:
     return {
-        **_meta(p),
-        "results": [
-            {
-                "at": a.at,
-                "actor": a.actor_label,
-                "role": a.role,
-                "action": a.action,
-                "object_type": a.object_type,
-                "object_id": a.object_id,
-                "object_label": a.object_label,
-                "changes": a.changes,
-                "ip": a.ip,
-            }
-            for a in p.items
-        ],
+        "at": a.at,
+        "actor": a.actor_label,
+        "role": a.role,
+        "action": a.action,
+        "object_type": a.object_type,
+        "object_id": a.object_id,
+        "object_label": a.object_label,
+        "changes": a.changes,
+        "ip": a.ip,
     }
 
 
@@ -451,18 +430,16 @@ def list_employees(
     enterprise_id: str,
     page: int = 1,
     page_size: int = 50,
-    current: bool = True,
 ):
+    """Filters (``EmploymentFilter``): ``current`` (default true: only those without an end)."""
     enterprise = get_scoped(Enterprise, principal(request), enterprise_id)
     qs = (
         scoped(Employment, principal(request))
         .filter(enterprise=enterprise)
         .select_related("person")
     )
-    if current:
-        qs = qs.filter(end_date__isnull=True)
-    p = paginate(qs, page, page_size)
-    return {**_meta(p), "results": [EmploymentOut.from_model(e) for e in p.items]}
+    qs = _filtered(EmploymentFilter, request, qs)
+    return page_response(paginate(qs, page, page_size), EmploymentOut.from_model)
 
 
 @router.post("/enterprises/{enterprise_id}/employees", response={201: EmploymentOut})
