@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.db import connection
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,6 +31,7 @@ from accord.identity import auth as auth_services
 from accord.identity.filters import EnterpriseFilter, PersonFilter
 from accord.identity.models import ApiToken, Employment, Enterprise, Person, Role, Street, User
 from accord.identity.scoping import can_see_personal_data, manages_enterprise
+from accord.identity.summary import bureau_summary
 
 PENDING_TOTP = "accord_pending_totp"
 
@@ -184,26 +184,8 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     ctx: dict = {"role": user.primary_role}
-    enterprises = scoped(Enterprise, user)
     if user.has_role(Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR, Role.STREET_OFFICER):
-        by_street = (
-            enterprises.values("street__name_zh", "street__name_en")
-            .annotate(n=Count("id"))
-            .order_by("street_id")
-        )
-        ctx["street_chart"] = {
-            "labels": [
-                r["street__name_en" if get_language() == "en" else "street__name_zh"]
-                for r in by_street
-            ],
-            "values": [r["n"] for r in by_street],
-        }
-        by_section = (
-            enterprises.values("industry__section").annotate(n=Count("id")).order_by("-n")[:8]
-        )
-        ctx["section_rows"] = list(by_section)
-        ctx["enterprise_count"] = enterprises.count()
-        ctx["person_count"] = scoped(Person, user).count()
+        ctx.update(bureau_summary(user, get_language()))
     if user.has_role(Role.HR):
         ctx["my_enterprises"] = Enterprise.objects.filter(
             pk__in=user.enterprise_ids
