@@ -1,5 +1,7 @@
 """Pagination shared by list pages and the API. Counts are capped so a list over millions of
-rows answers quickly ("10,000+"), as people rarely page that far.
+rows answers quickly ("1,000+", twenty pages), as people rarely page that far: at district scale
+counting a street officer's people to 10,000 took 0.8–8 s, to 1,000 a tenth of that. A page
+beyond the cap still works, and its count reaches at least to the end of that page.
 
 Every API list endpoint answers in one shape (docs/architecture.md, "API lists")::
 
@@ -23,7 +25,7 @@ from ninja import Schema
 
 from accord.core.errors import InvalidInput
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 MAX_PAGE_SIZE = 200
 
 
@@ -47,7 +49,7 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.number * self.size < self.count
+        return self.number * self.size < self.count or self.count_capped
 
     @property
     def has_previous(self) -> bool:
@@ -74,12 +76,13 @@ def paginate(
             f"Page must be ≥ 1 and page size 1–{max_size}.",
             "page",
         )
+    cap = max(COUNT_CAP, number * per)
     if isinstance(qs, QuerySet):
-        count = qs.order_by()[: COUNT_CAP + 1].count()
+        count = qs.order_by()[: cap + 1].count()
     else:
         count = len(qs)
     items = list(qs[(number - 1) * per : number * per])
-    return Page(items, number, per, min(count, COUNT_CAP), count > COUNT_CAP)
+    return Page(items, number, per, min(count, cap), count > cap)
 
 
 def page_response(page: Page, render: Callable[[Any], Any]) -> dict:

@@ -14,6 +14,7 @@ import uuid
 import pytest
 
 from accord.contracts.models import DocumentKind, TemplateVersion
+from accord.core.pagination import COUNT_CAP, paginate
 from accord.envelopes.models import Batch, Envelope
 from accord.identity import auth
 from accord.identity.models import Membership, Role, User
@@ -184,3 +185,14 @@ def test_every_list_endpoint_is_declared_and_paginated():
     assert bare == set()
     assert lists == {shape.sub("{}", p.values[0]) for p in LIST_ENDPOINTS}
     assert other_shape == NOT_YET_PATHS
+
+
+def test_counts_stop_at_the_cap_yet_every_page_can_be_reached():
+    rows = list(range(1, 1_201))
+    first = paginate(rows, 1, 50)
+    assert (first.count, first.count_capped, first.has_next) == (COUNT_CAP, True, True)
+    beyond_cap = paginate(rows, 21, 50)  # rows 1,001–1,050: past the cap, still there
+    assert beyond_cap.items == list(range(1_001, 1_051)) and beyond_cap.has_next
+    last = paginate(rows, 24, 50)
+    assert last.items[-1] == 1_200 and (last.count, last.count_capped) == (1_200, False)
+    assert not last.has_next
