@@ -115,9 +115,10 @@ class PersonFilter(django_filters.FilterSet):
         return qs.filter(exact | by_name)
 
     def by_enterprise(self, qs, name, value):
-        return qs.filter(
-            employments__enterprise__public_id=value, employments__end_date__isnull=True
-        )
+        # By the enterprise's key, not a join on its public id: PostgreSQL then knows from its
+        # statistics whether the enterprise has eight employees or eight thousand.
+        key = Enterprise.objects.filter(public_id=value).values_list("pk", flat=True).first()
+        return qs.filter(employments__enterprise_id=key, employments__end_date__isnull=True)
 
 
 class EmploymentFilter(django_filters.FilterSet):
