@@ -11,16 +11,17 @@ Every API list endpoint answers in one shape (docs/architecture.md, "API lists")
 A list endpoint declares ``page: int = 1, page_size: int = 50``, a response schema that extends
 :class:`ListMeta` with ``results: list[ItemOut]``, and answers ``page_response(paginate(...),
 render)``. ``paginate`` takes a queryset or, for the few lists computed in Python (a batch's
-problems, the webhook topics), a sequence.
+problems, the webhook topics), a sequence; ``filtered`` applies the list page's FilterSet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django_filters import FilterSet
 from ninja import Schema
 
 from accord.core.errors import InvalidInput
@@ -83,6 +84,21 @@ def paginate(
         count = len(qs)
     items = list(qs[(number - 1) * per : number * per])
     return Page(items, number, per, min(count, cap), count > cap)
+
+
+def filtered(filterset_class: type[FilterSet], params: Mapping, queryset: QuerySet) -> QuerySet:
+    """``queryset`` narrowed by the list page's FilterSet from request parameters; a bad value
+    is 422 ``core.invalid_filter`` naming its field (the page shows the same form error)."""
+    fs = filterset_class(params, queryset=queryset)
+    if not fs.is_valid():
+        field, errors = next(iter(fs.errors.items()))
+        raise InvalidInput(
+            "core.invalid_filter",
+            f"筛选条件无效：{errors[0]}",
+            f"Invalid filter: {errors[0]}",
+            field,
+        )
+    return fs.qs
 
 
 def page_response(page: Page, render: Callable[[Any], Any]) -> dict:

@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from accord.core.api import SessionAuth, principal
 from accord.core.errors import InvalidInput, forbidden
 from accord.core.models import AuditEntry
-from accord.core.pagination import ListMeta, page_response, paginate
+from accord.core.pagination import ListMeta, filtered, page_response, paginate
 from accord.core.scoping import get_scoped, scoped
 from accord.identity import auth as auth_services
 from accord.identity import employment, services
@@ -191,19 +191,6 @@ class ImportResult(Schema):
     skipped: int
 
 
-def _filtered(filterset_class, request: HttpRequest, qs):
-    fs = filterset_class(request.GET, queryset=qs)
-    if not fs.is_valid():
-        field, errors = next(iter(fs.errors.items()))
-        raise InvalidInput(
-            "core.invalid_filter",
-            f"筛选条件无效：{errors[0]}",
-            f"Invalid filter: {errors[0]}",
-            field,
-        )
-    return fs.qs
-
-
 @router.get("/me", response=MeOut)
 def me(request: HttpRequest):
     who = principal(request)
@@ -221,7 +208,7 @@ def me(request: HttpRequest):
 
 @router.get("/enterprises", response=EnterpriseList)
 def list_enterprises(request: HttpRequest, page: int = 1, page_size: int = 50):
-    qs = _filtered(EnterpriseFilter, request, scoped(Enterprise, principal(request)))
+    qs = filtered(EnterpriseFilter, request.GET, scoped(Enterprise, principal(request)))
     return page_response(paginate(qs, page, page_size), EnterpriseOut.from_model)
 
 
@@ -253,7 +240,7 @@ def update_enterprise(request: HttpRequest, enterprise_id: str, payload: Enterpr
 
 @router.get("/people", response=PersonList)
 def list_people(request: HttpRequest, page: int = 1, page_size: int = 50):
-    qs = _filtered(PersonFilter, request, scoped(Person, principal(request)))
+    qs = filtered(PersonFilter, request.GET, scoped(Person, principal(request)))
     return page_response(paginate(qs, page, page_size), PersonOut.from_model)
 
 
@@ -363,7 +350,7 @@ def revoke_token(request: HttpRequest, enterprise_id: str, token_id: str):
 @router.get("/audit", response=AuditList)
 def list_audit(request: HttpRequest, page: int = 1, page_size: int = 50):
     """Filters (``AuditFilter``): ``action`` (a prefix, e.g. ``envelope.``), ``object_id``."""
-    qs = _filtered(AuditFilter, request, scoped(AuditEntry, principal(request)))
+    qs = filtered(AuditFilter, request.GET, scoped(AuditEntry, principal(request)))
     return page_response(paginate(qs, page, page_size), _audit_out)
 
 
@@ -438,7 +425,7 @@ def list_employees(
         .filter(enterprise=enterprise)
         .select_related("person")
     )
-    qs = _filtered(EmploymentFilter, request, qs)
+    qs = filtered(EmploymentFilter, request.GET, qs)
     return page_response(paginate(qs, page, page_size), EmploymentOut.from_model)
 
 
