@@ -29,7 +29,6 @@ SERVER_SIDE = {"signing.provider_unavailable", "signing.pkcs11_unavailable"}
 NOT_YET_CONVERTED = {
     "contracts/batch.py": 5,
     "contracts/checkup.py": 3,
-    "core/pagination.py": 2,
     "envelopes/api.py": 10,
     "envelopes/api_batches.py": 2,
     "envelopes/archive.py": 1,

@@ -18,6 +18,7 @@ from accord.core import ratelimit
 from accord.core.api import principal
 from accord.core.errors import FORBIDDEN, INVALID_REQUEST
 from accord.core.middleware import client_ip, json_body
+from accord.core.pagination import ListMeta, page_response, paginate
 from accord.core.scoping import get_scoped, scoped
 from accord.identity.models import Enterprise, Role
 from accord.identity.scoping import managed_enterprise
@@ -82,6 +83,10 @@ class TemplateOut(Schema):
     versions: list[VersionOut]
 
 
+class TemplateList(ListMeta):
+    results: list[TemplateOut]
+
+
 class TemplateIn(Schema):
     kind: str
     name: str
@@ -123,12 +128,14 @@ def _editable(request: HttpRequest, template: ContractTemplate) -> ContractTempl
     return template
 
 
-@router.get("/contract-templates", response=list[TemplateOut])
-def list_templates(request: HttpRequest, kind: str = ""):
+@router.get("/contract-templates", response=TemplateList)
+def list_templates(request: HttpRequest, kind: str = "", page: int = 1, page_size: int = 50):
     qs = scoped(ContractTemplate, principal(request)).prefetch_related("versions")
     if kind:
         qs = qs.filter(kind=kind)
-    return [_template_out(t) for t in qs[:500]]
+    return page_response(
+        paginate(qs.order_by("kind", "name", "id"), page, page_size), _template_out
+    )
 
 
 @router.get("/contract-templates/{template_id}", response=TemplateOut)

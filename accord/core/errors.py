@@ -298,6 +298,12 @@ INVALID_DATE = E.invalid(
     "core.invalid_date", "日期格式应为 YYYY-MM-DD。", "Dates are written YYYY-MM-DD."
 )
 INVALID_FILTER = E.invalid("core.invalid_filter", "筛选条件无效。", "Invalid filter.")
+INVALID_PAGE = E.invalid(
+    "core.invalid_page",
+    "页码须为 ≥ 1 的整数，每页 1–{max_size} 条。",
+    "The page must be a whole number ≥ 1 and the page size 1–{max_size}.",
+    "page",
+)
 FIELD_NOT_EDITABLE = E.invalid(
     "core.field_not_editable", "该字段不可修改。", "This field cannot be changed."
 )

@@ -10,14 +10,14 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from accord.core.api import SessionAuth, principal
-from accord.core.errors import INVALID_FILTER, forbidden
+from accord.core.errors import forbidden
 from accord.core.models import AuditEntry
-from accord.core.pagination import paginate
+from accord.core.pagination import ListMeta, filtered, page_response, paginate
 from accord.core.scoping import get_scoped, scoped
 from accord.identity import auth as auth_services
 from accord.identity import employment, services
 from accord.identity.errors import IMPORT_TOO_LARGE
-from accord.identity.filters import EnterpriseFilter, PersonFilter
+from accord.identity.filters import AuditFilter, EmploymentFilter, EnterpriseFilter, PersonFilter
 from accord.identity.models import ApiToken, Employment, Enterprise, Person, Role
 from accord.identity.scoping import managed_enterprise
 
@@ -29,14 +29,6 @@ def require_role(request: HttpRequest, *roles: str):
     if not who.has_role(*roles):
         raise forbidden()
     return who
-
-
-class ListMeta(Schema):
-    count: int
-    count_capped: bool
-    page: int
-    page_size: int
-    has_next: bool
 
 
 class MeOut(Schema):
@@ -170,6 +162,10 @@ class TokenOut(Schema):
     revoked_at: dt.datetime | None
 
 
+class TokenList(ListMeta):
+    results: list[TokenOut]
+
+
 class TokenCreated(TokenOut):
     token: str
 
@@ -196,23 +192,6 @@ class ImportResult(Schema):
     skipped: int
 
 
-def _meta(page) -> dict:
-    return {
-        "count": page.count,
-        "count_capped": page.count_capped,
-        "page": page.number,
-        "page_size": page.size,
-        "has_next": page.has_next,
-    }
-
-
-def _filtered(filterset_class, request: HttpRequest, qs):
-    fs = filterset_class(request.GET, queryset=qs)
-    if not fs.is_valid():
-        raise INVALID_FILTER(next(iter(fs.errors)))
-    return fs.qs
-
-
 @router.get("/me", response=MeOut)
 def me(request: HttpRequest):
     who = principal(request)
@@ -230,9 +209,8 @@ def me(request: HttpRequest):
 
 @router.get("/enterprises", response=EnterpriseList)
 def list_enterprises(request: HttpRequest, page: int = 1, page_size: int = 50):
-    qs = _filtered(EnterpriseFilter, request, scoped(Enterprise, principal(request)))
-    p = paginate(qs, page, page_size)
-    return {**_meta(p), "results": [EnterpriseOut.from_model(e) for e in p.items]}
+    qs = filtered(EnterpriseFilter, request.GET, scoped(Enterprise, principal(request)))
+    return page_response(paginate(qs, page, page_size), EnterpriseOut.from_model)
 
 
 @router.get("/enterprises/{enterprise_id}", response=EnterpriseOut)
@@ -263,9 +241,8 @@ def update_enterprise(request: HttpRequest, enterprise_id: str, payload: Enterpr
 
 @router.get("/people", response=PersonList)
 def list_people(request: HttpRequest, page: int = 1, page_size: int = 50):
-    qs = _filtered(PersonFilter, request, scoped(Person, principal(request)))
-    p = paginate(qs, page, page_size)
-    return {**_meta(p), "results": [PersonOut.from_model(x) for x in p.items]}
+    qs = filtered(PersonFilter, request.GET, scoped(Person, principal(request)))
+    return page_response(paginate(qs, page, page_size), PersonOut.from_model)
 
 
 @router.get("/people/{person_id}", response=PersonOut)
@@ -337,10 +314,13 @@ def _hr_enterprise(request: HttpRequest, enterprise_id: str) -> Enterprise:
     return enterprise
 
 
-@router.get("/enterprises/{enterprise_id}/tokens", response=list[TokenOut], auth=SessionAuth())
-def list_tokens(request: HttpRequest, enterprise_id: str):
+@router.get("/enterprises/{enterprise_id}/tokens", response=TokenList, auth=SessionAuth())
+def list_tokens(request: HttpRequest, enterprise_id: str, page: int = 1, page_size: int = 50):
     enterprise = _hr_enterprise(request, enterprise_id)
-    return [_token_out(t) for t in enterprise.api_tokens.all()]
+    return page_response(
+        paginate(enterprise.api_tokens.order_by("-created_at", "-id"), page, page_size),
+        _token_out,
+    )
 
 
 @router.post(
@@ -365,31 +345,23 @@ def revoke_token(request: HttpRequest, enterprise_id: str, token_id: str):
 
 
 @router.get("/audit", response=AuditList)
-def list_audit(
-    request: HttpRequest, page: int = 1, page_size: int = 50, action: str = "", object_id: str = ""
-):
-    qs = scoped(AuditEntry, principal(request))
-    if action:
-        qs = qs.filter(action__startswith=action)
-    if object_id:
-        qs = qs.filter(object_id=object_id)
-    p = paginate(qs, page, page_size)
+def list_audit(request: HttpRequest, page: int = 1, page_size: int = 50):
+    """Filters (``AuditFilter``): ``action`` (a prefix, e.g. ``envelope.``), ``object_id``."""
+    qs = filtered(AuditFilter, request.GET, scoped(AuditEntry, principal(request)))
+    return page_response(paginate(qs, page, page_size), _audit_out)
+
+
+def _audit_out(a: AuditEntry) -> dict:
     return {
-        **_meta(p),
-        "results": [
-            {
-                "at": a.at,
-                "actor": a.actor_label,
-                "role": a.role,
-                "action": a.action,
-                "object_type": a.object_type,
-                "object_id": a.object_id,
-                "object_label": a.object_label,
-                "changes": a.changes,
-                "ip": a.ip,
-            }
-            for a in p.items
-        ],
+        "at": a.at,
+        "actor": a.actor_label,
+        "role": a.role,
+        "action": a.action,
+        "object_type": a.object_type,
+        "object_id": a.object_id,
+        "object_label": a.object_label,
+        "changes": a.changes,
+        "ip": a.ip,
     }
 
 
@@ -442,18 +414,16 @@ def list_employees(
     enterprise_id: str,
     page: int = 1,
     page_size: int = 50,
-    current: bool = True,
 ):
+    """Filters (``EmploymentFilter``): ``current`` (default true: only those without an end)."""
     enterprise = get_scoped(Enterprise, principal(request), enterprise_id)
     qs = (
         scoped(Employment, principal(request))
         .filter(enterprise=enterprise)
         .select_related("person")
     )
-    if current:
-        qs = qs.filter(end_date__isnull=True)
-    p = paginate(qs, page, page_size)
-    return {**_meta(p), "results": [EmploymentOut.from_model(e) for e in p.items]}
+    qs = filtered(EmploymentFilter, request.GET, qs)
+    return page_response(paginate(qs, page, page_size), EmploymentOut.from_model)
 
 
 @router.post("/enterprises/{enterprise_id}/employees", response={201: EmploymentOut})

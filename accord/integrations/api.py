@@ -16,7 +16,7 @@ from ninja import Router, Schema, Status
 
 from accord.core.api import principal
 from accord.core.errors import INVALID_FILTER, REQUIRED, forbidden
-from accord.core.pagination import paginate
+from accord.core.pagination import ListMeta, page_response, paginate
 from accord.core.scoping import get_scoped
 from accord.identity.models import Enterprise
 from accord.identity.scoping import managed_enterprise, manages_enterprise
@@ -85,13 +85,16 @@ class DeliveryOut(Schema):
     data: dict
 
 
-class DeliveryList(Schema):
-    count: int
-    count_capped: bool
-    page: int
-    page_size: int
-    has_next: bool
+class DeliveryList(ListMeta):
     results: list[DeliveryOut]
+
+
+class TopicList(ListMeta):
+    results: list[TopicOut]
+
+
+class EndpointList(ListMeta):
+    results: list[EndpointOut]
 
 
 def _endpoint_out(e: WebhookEndpoint) -> dict:
@@ -146,23 +149,24 @@ def _endpoint(request: HttpRequest, enterprise_id: str, endpoint_id: str) -> Web
     )
 
 
-@router.get("/webhook-topics", response=list[TopicOut], summary="Topics a webhook may receive")
-def list_topics(request: HttpRequest):
+@router.get("/webhook-topics", response=TopicList, summary="Topics a webhook may receive")
+def list_topics(request: HttpRequest, page: int = 1, page_size: int = 50):
     with translation.override("zh-hans"):
-        return [
-            {
+        return page_response(
+            paginate(list(FORWARDABLE_TOPICS.values()), page, page_size),
+            lambda t: {
                 "topic": t.name,
                 "description_zh": str(t.description),
                 "description_en": t.description_en,
-            }
-            for t in FORWARDABLE_TOPICS.values()
-        ]
+            },
+        )
 
 
-@router.get("/enterprises/{enterprise_id}/webhooks", response=list[EndpointOut])
-def list_endpoints(request: HttpRequest, enterprise_id: str):
+@router.get("/enterprises/{enterprise_id}/webhooks", response=EndpointList)
+def list_endpoints(request: HttpRequest, enterprise_id: str, page: int = 1, page_size: int = 50):
     enterprise = _enterprise(request, enterprise_id)
-    return [_endpoint_out(e) for e in WebhookEndpoint.objects.filter(enterprise=enterprise)]
+    qs = WebhookEndpoint.objects.filter(enterprise=enterprise)
+    return page_response(paginate(qs, page, page_size), _endpoint_out)
 
 
 @router.post("/enterprises/{enterprise_id}/webhooks", response={201: EndpointCreated})
@@ -237,15 +241,7 @@ def list_deliveries(
         if status not in WebhookDelivery.Status.values:
             raise INVALID_FILTER("status")
         qs = qs.filter(status=status)
-    p = paginate(qs, page, page_size)
-    return {
-        "count": p.count,
-        "count_capped": p.count_capped,
-        "page": p.number,
-        "page_size": p.size,
-        "has_next": p.has_next,
-        "results": [_delivery_out(d) for d in p.items],
-    }
+    return page_response(paginate(qs, page, page_size), _delivery_out)
 
 
 @router.post("/webhook-deliveries/{delivery_id}/redeliver", response=DeliveryOut)

@@ -14,7 +14,7 @@ from ninja import Router, Schema, Status
 from accord.core.api import principal
 from accord.core.errors import INVALID_FILTER
 from accord.core.middleware import json_body
-from accord.core.pagination import paginate
+from accord.core.pagination import ListMeta, page_response, paginate
 from accord.core.scoping import get_scoped, scoped
 from accord.identity.models import User
 from accord.seals import approvals, services
@@ -100,13 +100,20 @@ class UsageOut(Schema):
     ip: str | None
 
 
-class UsageList(Schema):
-    count: int
-    count_capped: bool
-    page: int
-    page_size: int
-    has_next: bool
+class UsageList(ListMeta):
     results: list[UsageOut]
+
+
+class SealList(ListMeta):
+    results: list[SealOut]
+
+
+class GrantList(ListMeta):
+    results: list[GrantOut]
+
+
+class ApprovalList(ListMeta):
+    results: list[ApprovalOut]
 
 
 def _label(user) -> str | None:
@@ -218,13 +225,13 @@ def filter_usage(qs: QuerySet[SealUsage], params) -> QuerySet[SealUsage]:
     return qs
 
 
-@router.get("/enterprises/{enterprise_id}/seals", response=list[SealOut])
-def list_seals(request: HttpRequest, enterprise_id: str):
+@router.get("/enterprises/{enterprise_id}/seals", response=SealList)
+def list_seals(request: HttpRequest, enterprise_id: str, page: int = 1, page_size: int = 50):
     who = principal(request)
     enterprise = seals_enterprise(who, enterprise_id)
-    seals = list(scoped(Seal, who).filter(enterprise=enterprise))
-    powers = services.powers_by_seal(who, seals)
-    return [seal_out(s, who, powers[s.pk]) for s in seals]
+    p = paginate(scoped(Seal, who).filter(enterprise=enterprise), page, page_size)
+    powers = services.powers_by_seal(who, p.items)
+    return page_response(p, lambda s: seal_out(s, who, powers[s.pk]))
 
 
 @router.post("/enterprises/{enterprise_id}/seals", response={201: SealOut})
@@ -265,14 +272,20 @@ def patch_seal(request: HttpRequest, seal_id: str, payload: SealPatch):
     return seal_out(get_scoped(Seal, who, seal.public_id), who)
 
 
-@router.get("/seals/{seal_id}/grants", response=list[GrantOut])
-def list_grants(request: HttpRequest, seal_id: str, include_revoked: bool = False):
+@router.get("/seals/{seal_id}/grants", response=GrantList)
+def list_grants(
+    request: HttpRequest,
+    seal_id: str,
+    include_revoked: bool = False,
+    page: int = 1,
+    page_size: int = 50,
+):
     who = principal(request)
     seal = get_scoped(Seal, who, seal_id)
     qs = scoped(SealGrant, who).filter(seal=seal)
     if not include_revoked:
         qs = qs.filter(revoked_at__isnull=True)
-    return [grant_out(g) for g in qs]
+    return page_response(paginate(qs, page, page_size), grant_out)
 
 
 @router.post("/seals/{seal_id}/grants", response={201: GrantOut})
@@ -299,24 +312,19 @@ def list_usage(request: HttpRequest, seal_id: str, page: int = 1, page_size: int
     who = principal(request)
     seal = usage_seal(who, seal_id)
     p = paginate(filter_usage(usage_filter(seal, who), request.GET), page, page_size)
-    return {
-        "count": p.count,
-        "count_capped": p.count_capped,
-        "page": p.number,
-        "page_size": p.size,
-        "has_next": p.has_next,
-        "results": [usage_out(u) for u in p.items],
-    }
+    return page_response(p, usage_out)
 
 
-@router.get("/seals/{seal_id}/approvals", response=list[ApprovalOut])
-def list_approvals(request: HttpRequest, seal_id: str, status: str = ""):
+@router.get("/seals/{seal_id}/approvals", response=ApprovalList)
+def list_approvals(
+    request: HttpRequest, seal_id: str, status: str = "", page: int = 1, page_size: int = 50
+):
     who = principal(request)
     seal = get_scoped(Seal, who, seal_id)
     qs = scoped(SealApproval, who).filter(seal=seal)
     if status:
         qs = qs.filter(status=status)
-    return [approval_out(a) for a in qs[:200]]
+    return page_response(paginate(qs, page, page_size), approval_out)
 
 
 def approval_request_fields(request: HttpRequest) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,34 +12,16 @@ from django.utils.translation import get_language
 from accord.core.models import AuditEntry, Notification
 from accord.core.pages import staff_page
 from accord.core.roles import AUDIT_READS, DISTRICT_READS, Role
-from accord.core.scoping import scoped
-from accord.identity.models import Employment, Enterprise, Person, Street
+from accord.identity.models import Employment, Enterprise, Street
+from accord.identity.summary import bureau_summary
 
 
 @staff_page()
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     ctx: dict = {"role": user.primary_role}
-    enterprises = scoped(Enterprise, user)
     if user.has_role(*DISTRICT_READS):
-        by_street = (
-            enterprises.values("street__name_zh", "street__name_en")
-            .annotate(n=Count("id"))
-            .order_by("street_id")
-        )
-        ctx["street_chart"] = {
-            "labels": [
-                r["street__name_en" if get_language() == "en" else "street__name_zh"]
-                for r in by_street
-            ],
-            "values": [r["n"] for r in by_street],
-        }
-        by_section = (
-            enterprises.values("industry__section").annotate(n=Count("id")).order_by("-n")[:8]
-        )
-        ctx["section_rows"] = list(by_section)
-        ctx["enterprise_count"] = enterprises.count()
-        ctx["person_count"] = scoped(Person, user).count()
+        ctx.update(bureau_summary(user, get_language()))
     if user.has_role(Role.HR):
         ctx["my_enterprises"] = Enterprise.objects.filter(
             pk__in=user.enterprise_ids

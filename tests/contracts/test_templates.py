@@ -157,7 +157,7 @@ def test_api_hr_creates_publishes_and_previews_its_own_template(client, make_ent
     )
     preview = client.get(f"/api/v1/template-versions/{version_id}/preview.pdf")
     assert preview["Content-Type"] == "application/pdf" and preview.content.startswith(b"%PDF")
-    kinds = {t["name"] for t in client.get("/api/v1/contract-templates").json()}
+    kinds = {t["name"] for t in client.get("/api/v1/contract-templates").json()["results"]}
     assert "本企业合同" in kinds and "固定期限劳动合同" in kinds
 
 

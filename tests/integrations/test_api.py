@@ -130,7 +130,7 @@ def test_the_secret_is_shown_on_create_and_rotate_only_and_stored_encrypted(clie
     assert rotated.status_code == 200 and rotated.json()["secret"] not in (secret, "")
     listed = c.get(base).content.decode()
     assert rotated.json()["secret"] not in listed
-    assert json.loads(listed)[-1]["previous_secret_valid_until"] is not None
+    assert json.loads(listed)["results"][-1]["previous_secret_valid_until"] is not None
 
 
 def test_create_update_delete_rotate_are_audited_without_the_secret(client, world):
@@ -288,7 +288,7 @@ def test_deliveries_are_paginated_filtered_and_the_query_count_stays_flat(client
 
 def test_topics_are_listed_with_their_meaning(client, world):
     c = _hr_client(client, world)
-    topics = {t["topic"]: t for t in c.get("/api/v1/webhook-topics").json()}
+    topics = {t["topic"]: t for t in c.get("/api/v1/webhook-topics").json()["results"]}
     assert {"lifecycle.hired", "envelope.completed", "identity.employment.ended"} <= set(topics)
     assert topics["lifecycle.hired"]["description_en"].startswith("Hire")
     assert topics["lifecycle.hired"]["description_zh"].startswith("入职")

@@ -34,7 +34,7 @@ def test_bootstrap_grants_and_an_uploaded_approval_through_the_api(
     enterprise, boss, clerk, second = people
     login(client, boss)
     base = f"/api/v1/enterprises/{enterprise.public_id}/seals"
-    assert client.get(base).json() == []
+    assert client.get(base).json()["results"] == []
     response = client.post(base, {"kind": "contract"}, content_type="application/json")
     assert response.status_code == 201, response.content
     seal = response.json()
@@ -53,7 +53,7 @@ def test_bootstrap_grants_and_an_uploaded_approval_through_the_api(
     body = response.json()
     assert body["code"] == "seal.power_combination_forbidden"
     assert body["policy"]["allow_manage_and_use"] is False
-    assert {g["power"] for g in client.get(grants).json()} == {"manage", "use"}
+    assert {g["power"] for g in client.get(grants).json()["results"]} == {"manage", "use"}
 
     # The clerk cannot create a second seal; the clerk asks to seal a termination notice.
     login(client, clerk)
@@ -185,7 +185,7 @@ def test_list_endpoints_run_a_fixed_number_of_queries(client, people, make_user)
     few = {url: count_queries(client, url) for url in urls}
     add(6, 1)
     assert {url: count_queries(client, url) for url in urls} == few
-    assert len(client.get(seals_url).json()) == 8
+    assert len(client.get(seals_url).json()["results"]) == 8
 
 
 def test_pages_show_the_seals_with_their_pictures_and_the_bootstrap_form(client, people):
