@@ -22,6 +22,7 @@ from accord.contracts import batch as sheet
 from accord.contracts.models import TemplateVersion
 from accord.core.api import principal
 from accord.core.errors import InvalidInput, NotFound, forbidden
+from accord.core.pagination import ListMeta, page_response, paginate
 from accord.core.scoping import get_scoped, scoped
 from accord.envelopes import batches
 from accord.envelopes.models import Batch
@@ -66,15 +67,11 @@ class BatchOut(Schema):
     seal: dict | None = None
 
 
-class ProblemList(Schema):
-    count: int
-    page: int
-    page_size: int
-    has_next: bool
+class ProblemList(ListMeta):
     results: list[ProblemOut]
 
 
-class BatchList(Schema):
+class BatchList(ListMeta):
     results: list[BatchOut]
 
 
@@ -163,11 +160,11 @@ def upload_batch(
 
 
 @router.get("/enterprises/{enterprise_id}/batches", response=BatchList)
-def list_batches(request: HttpRequest, enterprise_id: str):
+def list_batches(request: HttpRequest, enterprise_id: str, page: int = 1, page_size: int = 50):
     who = principal(request)
     enterprise = managed_enterprise(who, enterprise_id)
-    qs = scoped(Batch, who).filter(enterprise=enterprise).order_by("-created_at")[:100]
-    return {"results": [batch_out(b) for b in qs]}
+    qs = scoped(Batch, who).filter(enterprise=enterprise).order_by("-created_at", "-id")
+    return page_response(paginate(qs, page, page_size), batch_out)
 
 
 @router.get("/batches/{batch_id}", response=BatchOut)
@@ -178,16 +175,8 @@ def get_batch(request: HttpRequest, batch_id: str):
 @router.get("/batches/{batch_id}/problems", response=ProblemList)
 def batch_problems(request: HttpRequest, batch_id: str, page: int = 1, page_size: int = 200):
     batch = _get(request, batch_id)
-    page, page_size = max(page, 1), min(max(page_size, 1), 1000)
     problems = batches.sorted_problems(batch)
-    chunk = problems[(page - 1) * page_size : page * page_size]
-    return {
-        "count": len(problems),
-        "page": page,
-        "page_size": page_size,
-        "has_next": page * page_size < len(problems),
-        "results": [_problem(p) for p in chunk],
-    }
+    return page_response(paginate(problems, page, page_size, max_size=1000), _problem)
 
 
 @router.post("/batches/{batch_id}/start", response=BatchOut)

@@ -11,15 +11,15 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.db.models import Count
 
+from accord.core.roles import BUREAU_READS
 from accord.core.scoping import scoped
 from accord.identity.models import Enterprise, Person
-from accord.identity.scoping import ALL_SEEING
 
 SUMMARY_TTL = 300
 
 
 def _scope_key(user) -> str:
-    if user.has_role(*ALL_SEEING):
+    if user.has_role(*BUREAU_READS):
         return "identity.summary:all"
     enterprises = ",".join(str(pk) for pk in sorted(user.enterprise_ids))
     streets = ",".join(str(pk) for pk in sorted(user.street_ids))
