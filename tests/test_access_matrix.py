@@ -68,14 +68,16 @@ OBJECT_URLS = [
         "post",
         "/api/v1/enterprises/{enterprise}/envelopes",
         {"template_version": "{offer_version}", "person": "{person}"},
-        owner_status=201,
+        owner_status=409,  # the world's offer is still out (lifecycle: one at a time)
     ),
     ObjectUrl("get", "/api/v1/envelopes/{envelope}"),
     ObjectUrl("get", "/api/v1/envelopes/{envelope}/documents/1.pdf"),
     ObjectUrl("post", "/api/v1/envelopes/{envelope}/send", {}),
     ObjectUrl("post", "/api/v1/envelopes/{envelope}/seal", {"otp": "000000"}, owner_status=None),
     ObjectUrl("post", "/api/v1/envelopes/{envelope}/withdraw", {"reason": "x"}),
-    ObjectUrl("post", "/api/v1/envelopes/{envelope}/void", {"reason": "x"}),
+    # Nobody has signed the world's draft: withdraw it, do not void it (envelopes/policy.py).
+    ObjectUrl("post", "/api/v1/envelopes/{envelope}/void", {"reason": "x"}, owner_status=409),
+    ObjectUrl("post", "/api/v1/envelopes/{envelope}/read", {"pages": 1}, owner_status=403),
     ObjectUrl("post", "/api/v1/envelopes/{envelope}/reject", {"reason": "x"}, owner_status=403),
     ObjectUrl("post", "/api/v1/envelopes/{envelope}/consent", {}, owner_status=403),
     ObjectUrl("post", "/api/v1/envelopes/{envelope}/signing-code", {}, owner_status=403),

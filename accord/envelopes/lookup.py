@@ -5,12 +5,11 @@ sees the verification report and hashes, never the content (signing/lookup.py)."
 from __future__ import annotations
 
 from accord.envelopes.models import EnvelopeDocument
+from accord.signing import providers
 from accord.signing.lookup import LookedUpDocument
 
 
 def find_envelope_document(number: str) -> LookedUpDocument | None:
-    from accord.signing import providers
-
     base, position = number, 1
     head, _, tail = number.rpartition("-")
     if head.count("-") == 1 and tail.isdigit():
