@@ -28,7 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, DocumentKind
-from accord.envelopes import errors
+from accord.core.errors import NotFound
+from accord.core.scoping import get_scoped
+from accord.envelopes import errors, policy
 from accord.envelopes.forms import KIND_LABELS
 from accord.envelopes.models import Envelope
 from accord.identity.models import Employment
@@ -219,6 +221,25 @@ def require_fits(employment: Employment | None, kind: str) -> None:
             reason_zh=f"{zh}{'依据：' + article + '。' if article else ''}",
             reason_en=f"{en}{' (' + article.split(' / ')[-1] + ')' if article else ''}",
         )
+
+
+def employment_for_documents(user, public_id) -> Employment:
+    """An employment whose documents this user may see: its enterprise's HR, the bureau, or the
+    worker themselves. Anyone else — a street officer sees employments, not their documents —
+    gets 404 (never a 403 that leaks existence)."""
+    employment = get_scoped(Employment, user, public_id)
+    if (
+        employment.enterprise_id in user.enterprise_ids
+        or user.has_role(*policy.ALL_SEEING)
+        or (getattr(user, "person_id", None) is not None and employment.person_id == user.person_id)
+    ):
+        return employment
+    raise NotFound()
+
+
+def next_steps_for(user, employment: Employment) -> list[Step]:
+    """The steps that fit now, for the enterprise's HR (who drafts them); nobody else."""
+    return allowed_steps(employment) if employment.enterprise_id in user.enterprise_ids else []
 
 
 def _start_of(day: dt.date) -> dt.datetime:

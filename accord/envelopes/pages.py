@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import typst
 from django.conf import settings
 
 from accord.core.errors import NotFound
@@ -122,8 +123,6 @@ _typst_lock = threading.Lock()
 
 @cache
 def _typed_compiler():
-    import typst
-
     root = Path(tempfile.mkdtemp(prefix="accord-typed-"))
     (root / "typed.typ").write_text(TYPED_TEMPLATE, encoding="utf-8")
     return typst.Compiler(

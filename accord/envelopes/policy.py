@@ -230,6 +230,17 @@ def can_sign(party: Party) -> Decision:
     return ALLOWED
 
 
+def link_state(party: Party) -> str:
+    """What the SMS link opens: ``used`` after signing or completion (the document is then in
+    "my documents", LCL Art. 16), ``ended`` when the envelope or the party's turn is over,
+    else ``open``."""
+    if party.status == Party.Status.SIGNED or party.envelope.status == Envelope.Status.COMPLETED:
+        return "used"
+    if not can_act_as_party(party):
+        return "ended"
+    return "open"
+
+
 def signing_step(party: Party) -> str:
     """Where the person's signing stands: done, ended, verify, read, draw or code."""
     if party.status == Party.Status.SIGNED:

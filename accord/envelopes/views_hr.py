@@ -46,19 +46,6 @@ def _own_enterprise(user, public_id) -> Enterprise:
     return enterprise
 
 
-def _employment(user, public_id) -> Employment:
-    """An employment the user may see the documents of: its enterprise's HR, the bureau, or the
-    worker themselves. A street officer sees employments but not envelopes: 404."""
-    employment = get_scoped(Employment, user, public_id)
-    if (
-        employment.enterprise_id in user.enterprise_ids
-        or user.has_role(*ALL_SEEING)
-        or (user.person_id is not None and employment.person_id == user.person_id)
-    ):
-        return employment
-    raise NotFound()
-
-
 def _envelope(user, public_id) -> Envelope:
     qs = scoped(Envelope, user).prefetch_related("documents", "parties__person", "parties__signers")
     return get_scoped(Envelope, user, public_id, qs)
@@ -472,9 +459,9 @@ def envelope_void(request: HttpRequest, public_id) -> HttpResponse:
 @staff_page()
 def employment_timeline(request: HttpRequest, public_id) -> HttpResponse:
     user = request.user
-    employment = _employment(user, public_id)
+    employment = lifecycle.employment_for_documents(user, public_id)
     is_hr = employment.enterprise_id in user.enterprise_ids
-    steps = lifecycle.allowed_steps(employment) if is_hr else []
+    steps = lifecycle.next_steps_for(user, employment)
     stages: list[tuple[str, list]] = []
     for step in steps:
         if not stages or stages[-1][0] != step.stage:

@@ -90,12 +90,13 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     except NotFound:
         return render(request, "envelopes/worker/link_unknown.html", status=404)
     envelope = party.envelope
-    if party.status == Party.Status.SIGNED or envelope.status == Envelope.Status.COMPLETED:
+    state = policy.link_state(party)
+    if state == "used":
         # A link reused after completion: the document is in "my documents" (LCL Art. 16).
         return render(
             request, "envelopes/worker/link_used.html", {"envelope": envelope}, status=409
         )
-    if envelope.status != Envelope.Status.SENT or party.status != Party.Status.READY:
+    if state == "ended":
         return render(
             request, "envelopes/worker/link_ended.html", {"envelope": envelope}, status=409
         )
@@ -360,9 +361,7 @@ def my_documents(request: HttpRequest) -> HttpResponse:
                     for d in envelope.documents.all()
                 ],
                 "date": envelope.completed_at or envelope.ended_at or envelope.sent_at,
-                "to_sign": mine is not None
-                and mine.status == Party.Status.READY
-                and envelope.status == Envelope.Status.SENT,
+                "to_sign": mine is not None and policy.can_act_as_party(mine).allowed,
             }
         )
     groups = [

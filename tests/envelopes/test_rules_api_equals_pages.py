@@ -451,3 +451,28 @@ def test_esl_art13_a_token_cannot_seal_and_the_rule_lives_in_seals(shop, token):
     with pytest.raises(AccordError) as err:
         seals.require_person_for_sealing(TokenPrincipal())
     assert err.value.code == "envelope.seal_needs_person"
+
+
+def test_mohrss54_nothing_is_read_before_ones_turn(shop):
+    """A later signer is shown nothing before the earlier ones sign (issue #6): their reading
+    is not recorded either, from the API as from the page."""
+    envelope = drafting.create_from_template(
+        enterprise=shop.enterprise,
+        person=shop.worker,
+        version=published("labour-fixed"),
+        fields=contract_fields(),
+        created_by=shop.hr,
+        employment=shop.job,
+        send=True,
+    )
+    party = envelope.parties.get(role=Party.Role.WORKER)
+    client = _worker(shop)
+    api = client.post(
+        f"/api/v1/envelopes/{envelope.public_id}/read",
+        {"pages": 2},
+        content_type="application/json",
+    )
+    assert api.status_code == 404  # before their turn the envelope is not even theirs to see
+    assert client.post(f"/my/sign/{party.public_id}/read", {"pages": 2}).status_code == 404
+    party.refresh_from_db()
+    assert party.read_pages == 0 and party.viewed_at is None

@@ -59,6 +59,7 @@ def total_pages(envelope: Envelope) -> int:
 def record_view(party: Party, pages_read: int = 0) -> Party:
     """The person has seen pages 1..``pages_read`` (counted across the documents)."""
     party = Party.objects.select_for_update().select_related("envelope").get(pk=party.pk)
+    policy.can_view_signing_page(party).enforce()  # nothing is shown before one's turn
     fields = ["updated_at"]
     if party.viewed_at is None:
         party.viewed_at = timezone.now()
