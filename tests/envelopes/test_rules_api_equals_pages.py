@@ -277,7 +277,9 @@ def test_another_enterprises_seal_is_not_found(shop, token, make_enterprise, mak
 # ---- no second labour contract for the same worker and start ----------------------------------
 
 
-def test_a_second_labour_contract_for_the_same_start_is_refused_by_api_and_page(shop, token):
+def test_lcl_art10_a_second_labour_contract_for_the_same_start_is_refused_by_api_and_page(
+    shop, token
+):
     first = _create_api(Client(), shop, token, idempotency_key="a")
     assert first.status_code == 201
     api = _create_api(
@@ -297,7 +299,7 @@ def test_a_second_labour_contract_for_the_same_start_is_refused_by_api_and_page(
     assert Envelope.objects.count() == 1
 
 
-def test_existing_labour_contract_is_the_one_function_batches_use(shop, token):
+def test_lcl_art10_existing_labour_contract_is_the_one_function_batches_use(shop, token):
     start = dt.date.fromisoformat(contract_fields()["start_date"])
     assert services.existing_labour_contract(shop.enterprise, shop.worker, start) is None
     created = _create_api(Client(), shop, token).json()
@@ -307,7 +309,7 @@ def test_existing_labour_contract_is_the_one_function_batches_use(shop, token):
     assert services.existing_labour_contract(shop.enterprise, shop.worker, later) is None
 
 
-def test_a_withdrawn_contract_does_not_block_a_new_one(shop, token):
+def test_lcl_art10_a_withdrawn_contract_does_not_block_a_new_one(shop, token):
     created = _create_api(Client(), shop, token).json()
     services.withdraw(Envelope.objects.get(public_id=created["id"]), user=shop.hr, reason="错")
     assert _create_api(Client(), shop, token).status_code == 201
@@ -346,6 +348,18 @@ def test_lcl_art19_hr_flag_cannot_override_the_platforms_own_probation_records(s
     assert api.status_code == 422, api.content
     assert api.json()["code"] == "contract.unlawful_draft"
     assert "contract.second_probation" in {p["code"] for p in api.json()["problems"]}
+
+
+def test_lcl_art19_page_and_api_refuse_a_second_probation_alike(shop, token):
+    _completed_contract_with_probation(shop)
+    page = _hr(shop).post(_new_url(shop), _page_fields())
+    api = _create_api(
+        Client(), shop, token, fields=contract_fields(had_probation_with_employer="false")
+    )
+    assert _page_error(page)[0] == 422 and api.status_code == 422
+    assert 'data-code="contract.second_probation"' in page.content.decode()
+    assert "contract.second_probation" in {p["code"] for p in api.json()["problems"]}
+    assert Envelope.objects.count() == 1
 
 
 def test_lcl_art19_hr_flag_may_add_a_past_probation_the_platform_does_not_know(shop, token):
