@@ -53,6 +53,11 @@ PARTY_ROLE_UNKNOWN = E.invalid(
 PARTY_PERSON_REQUIRED = E.invalid(
     "envelope.party_person_required", "个人签署方须指定人员。", "A personal party needs a person."
 )
+PARTY_PERSON_TWICE = E.invalid(
+    "envelope.party_person_twice",
+    "同一人不能作为两个签署方。",
+    "The same person cannot sign as two parties.",
+)
 PARTY_PHONE_MISSING = E.invalid(
     "envelope.party_phone_missing",
     "签署人未登记手机号，无法接收签署通知和验证码。",

@@ -490,3 +490,13 @@ def test_mohrss54_nothing_is_read_before_ones_turn(shop):
     assert client.post(f"/my/sign/{party.public_id}/read", {"pages": 2}).status_code == 404
     party.refresh_from_db()
     assert party.read_pages == 0 and party.viewed_at is None
+
+
+def test_the_worker_cannot_also_sign_as_the_legal_representative(shop, token):
+    api = _create_api(Client(), shop, token, parties=_parties_with(shop, shop.worker))
+    page = _hr(shop).post(_new_url(shop), _page_fields(legal_rep=str(shop.worker.public_id)))
+    assert api.status_code == 422 and "envelope.party_person_twice" in {
+        p["code"] for p in api.json()["problems"]
+    }
+    assert page.status_code == 422 and "envelope.party_person_twice" in page.content.decode()
+    assert not Envelope.objects.exists()

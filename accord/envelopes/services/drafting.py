@@ -174,7 +174,12 @@ def check_parties(enterprise: Enterprise, person: Person, parties: list[PartyInp
     if len(workers) != 1 or workers[0].person is None or workers[0].person.pk != person.pk:
         problems.append(errors.WORKER_PARTY_REQUIRED.problem())
     staff = None
+    seen: set[int] = set()
     for i, p in enumerate(parties):
+        if p.person is not None and p.person.pk in seen:
+            problems.append(errors.PARTY_PERSON_TWICE.problem(f"parties[{i}].person"))
+        if p.person is not None:
+            seen.add(p.person.pk)
         if p.role not in Party.Role.values:
             problems.append(errors.PARTY_ROLE_UNKNOWN.problem(f"parties[{i}].role"))
         if p.role in Party.PERSONAL_ROLES and p.person is None:
