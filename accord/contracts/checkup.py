@@ -24,6 +24,10 @@ def minimum_wage_on(day: dt.date) -> rules.MinimumWage | None:
     )
 
 
+TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
+FALSE_WORDS = frozenset({"false", "0", "no", "off"})
+
+
 def _bad(field: str, zh: str, en: str) -> Problem:
     return Problem("core.invalid_value", zh, en, field)
 
@@ -75,6 +79,21 @@ def parse_draft(data: dict) -> rules.ContractDraft:
             return default
         return int(value)
 
+    def boolean(name: str) -> bool:
+        # Strict: JSON true/false, or their spelling as a form sends them; "false" is false and
+        # anything else is a problem with the field, never silently true.
+        value = data.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return False
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+            return value.strip().lower() in TRUE_WORDS
+        problems.add(_bad(name, "应为 true 或 false。", "Either true or false."))
+        return False
+
     term_type = data.get("term_type")
     if term_type not in rules.TERM_TYPES:
         problems.add(
@@ -101,7 +120,7 @@ def parse_draft(data: dict) -> rules.ContractDraft:
         pay_cycle_days=integer("pay_cycle_days"),
         non_compete_months=integer("non_compete_months", 0) or 0,
         position_category=category,
-        had_probation_with_employer=bool(data.get("had_probation_with_employer", False)),
+        had_probation_with_employer=boolean("had_probation_with_employer"),
         signing_date=date("signing_date"),
     )
     problems.raise_if_any(InvalidInput)

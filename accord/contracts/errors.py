@@ -51,7 +51,7 @@ NOT_DRAFT = E.conflict(
     "只有草稿可以发布；已发布的版本不可修改。",
     "Only a draft can be published; a published version never changes.",
 )
-TEMPLATE_NOT_FOUND = E.not_found("contracts.template_not_found")
+TEMPLATE_NOT_FOUND = E.not_found("contracts.template_not_found", "template_version")
 
 # ---- the public contract check-up ---------------------------------------------------------
 CHECK_RATE_LIMITED = E.rate_limited("contract.check_rate_limited")

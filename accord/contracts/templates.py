@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from accord.contracts.clauses import check_art17, check_sections
-from accord.contracts.errors import KIND_UNKNOWN, NOT_DRAFT, SECTIONS_REQUIRED, TOO_MANY_SECTIONS
+from accord.contracts.errors import (
+    KIND_UNKNOWN,
+    NOT_DRAFT,
+    SECTIONS_REQUIRED,
+    TEMPLATE_NOT_FOUND,
+    TOO_MANY_SECTIONS,
+)
 from accord.contracts.models import ContractTemplate, DocumentKind, TemplateVersion
 from accord.contracts.render import render_pdf
 from accord.core import audit
@@ -113,3 +120,32 @@ def preview(version: TemplateVersion, values: dict[str, str] | None = None) -> b
         values or {},
         footer=f"{version.template.name} v{version.number}",
     )
+
+
+# ---- which versions an enterprise may use (issue #10: the one home of this rule) -------------
+
+
+def usable_versions(enterprise, kind: str | None = None) -> QuerySet[TemplateVersion]:
+    """The published versions of the shipped templates and of the enterprise's own; another
+    enterprise's templates, and drafts or retired versions, are not usable."""
+    qs = (
+        TemplateVersion.objects.filter(status=TemplateVersion.Status.PUBLISHED)
+        .filter(Q(template__enterprise__isnull=True) | Q(template__enterprise=enterprise))
+        .select_related("template")
+    )
+    if kind:
+        qs = qs.filter(template__kind=kind)
+    return qs.order_by("template__enterprise_id", "template__name", "-number")
+
+
+def usable_version(enterprise, public_id, field: str = "template_version") -> TemplateVersion:
+    """One usable version by public id; anything else (another enterprise's, a draft, garbage)
+    is ``contracts.template_not_found`` (404: never say it exists)."""
+    try:
+        key = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
+    except (TypeError, ValueError, AttributeError):
+        raise TEMPLATE_NOT_FOUND(field) from None
+    version = usable_versions(enterprise).filter(public_id=key).first()
+    if version is None:
+        raise TEMPLATE_NOT_FOUND(field)
+    return version

@@ -6,25 +6,21 @@ fresh second factor (Electronic Signature Law Art. 13: sole control), so a token
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from accord.contracts.models import TemplateVersion
-from accord.core import audit
 from accord.core.api import principal
-from accord.core.errors import InvalidInput, NotFound, forbidden
+from accord.core.errors import forbidden
 from accord.core.pagination import paginate
 from accord.core.scoping import get_scoped, scoped
 from accord.envelopes import drafting, services
-from accord.envelopes.models import Envelope, EnvelopeDocument, Party
-from accord.identity.models import Employment, Person, User
+from accord.envelopes.http import pdf_response
+from accord.envelopes.models import Envelope, Party
 from accord.identity.scoping import managed_enterprise
-from accord.signing import providers
+from accord.seals import services as seals
 
 router = Router(tags=["envelopes"])
 
@@ -46,6 +42,15 @@ class EnvelopeIn(Schema):
     deadline: dt.datetime | None = None
     send: bool = False
     idempotency_key: str = ""
+
+
+class ReadIn(Schema):
+    pages: int
+
+
+class ReadOut(Schema):
+    read_pages: int
+    total: int
 
 
 class ReasonIn(Schema):
@@ -219,71 +224,24 @@ def create_envelope(request: HttpRequest, enterprise_id: str, payload: EnvelopeI
     ``idempotency_key`` seen before returns the first envelope (200) and creates nothing."""
     who = principal(request)
     enterprise = managed_enterprise(who, enterprise_id)
-    if payload.idempotency_key:
-        existing = Envelope.objects.filter(
-            enterprise=enterprise, idempotency_key=payload.idempotency_key
-        ).first()
-        if existing is not None:
-            return Status(200, envelope_out(_get(request, existing.public_id), who))
-    version = (
-        TemplateVersion.objects.select_related("template")
-        .filter(public_id=payload.template_version)
-        .first()
-    )
-    if version is None or version.template.enterprise_id not in (None, enterprise.pk):
-        raise NotFound("contracts.template_not_found", "template_version")
-    employment = None
-    if payload.employment:
-        employment = (
-            Employment.objects.filter(public_id=payload.employment, enterprise=enterprise)
-            .select_related("person")
-            .first()
-        )
-        if employment is None:
-            raise NotFound("identity.employment_not_found", "employment")
-        person = employment.person
-    elif payload.person:
-        person = (
-            Person.objects.filter(public_id=payload.person, employments__enterprise=enterprise)
-            .distinct()
-            .first()
-        )
-        if person is None:
-            raise NotFound("identity.person_not_found", "person")
-    else:
-        raise InvalidInput(
-            "envelope.worker_required",
-            "请指定劳动者（employment 或 person）。",
-            "Name the worker (employment or person).",
-            "person",
-        )
-    parties = None
-    if payload.parties is not None:
-        parties = []
-        for i, p in enumerate(payload.parties):
-            party_person = None
-            if p.person:
-                party_person = Person.objects.filter(public_id=p.person).first()
-                if party_person is None:
-                    raise NotFound("identity.person_not_found", f"parties[{i}].person")
-            signers = tuple(User.objects.filter(public_id__in=p.signers))
-            if len(signers) != len(set(p.signers)):
-                raise NotFound("identity.user_not_found", f"parties[{i}].signers")
-            parties.append(services.PartyInput(p.role, p.order, party_person, signers))
-    envelope = drafting.create_from_template(
+    envelope, created = drafting.draft(
         enterprise=enterprise,
-        person=person,
-        version=version,
+        template_version=payload.template_version,
+        employment=payload.employment,
+        person=payload.person,
+        parties=None
+        if payload.parties is None
+        else [
+            services.PartySpec(p.role, p.order, p.person, tuple(p.signers)) for p in payload.parties
+        ],
         fields=payload.fields,
         created_by=_user_of(who),
-        parties=parties,
         deadline=payload.deadline,
-        employment=employment,
         title=payload.title,
         idempotency_key=payload.idempotency_key,
         send=payload.send,
     )
-    return Status(201, envelope_out(_get(request, envelope.public_id), who))
+    return Status(201 if created else 200, envelope_out(_get(request, envelope.public_id), who))
 
 
 @router.get("/envelopes/{envelope_id}", response=EnvelopeOut)
@@ -303,13 +261,7 @@ def send_envelope(request: HttpRequest, envelope_id: str):
 def seal_envelope(request: HttpRequest, envelope_id: str, payload: SealIn):
     envelope = _get(request, envelope_id)
     who = principal(request)
-    if getattr(who, "token", None) is not None:
-        # Sole control (Electronic Signature Law Art. 13): a seal is used by a person.
-        raise InvalidInput(
-            "envelope.seal_needs_person",
-            "盖章须由授权人事人员本人使用动态口令完成，API 令牌不能盖章。",
-            "Sealing needs an authorised HR person with their second factor; a token cannot seal.",
-        )
+    seals.require_person_for_sealing(who)  # Electronic Signature Law Art. 13: sole control
     _sender(request, envelope)
     services.seal(envelope, user=who, otp_token=payload.otp, seal_id=payload.seal)
     return envelope_out(_get(request, envelope_id), who)
@@ -346,8 +298,18 @@ def reject_envelope(request: HttpRequest, envelope_id: str, payload: ReasonIn):
     return envelope_out(_get(request, envelope_id), principal(request))
 
 
+@router.post("/envelopes/{envelope_id}/read", response=ReadOut)
+def record_read(request: HttpRequest, envelope_id: str, payload: ReadIn):
+    """Pages 1..``pages`` (counted across the documents) have been shown to the person."""
+    party = services.record_view(_my_party(request, envelope_id), payload.pages)
+    envelope = party.envelope
+    total = services.total_pages(envelope)
+    return {"read_pages": min(party.read_pages, total), "total": total}
+
+
 @router.post("/envelopes/{envelope_id}/consent", response=EnvelopeOut)
 def consent(request: HttpRequest, envelope_id: str):
+    """The electronic form agreed to (人社厅发〔2021〕54号), only after every page was read."""
     services.record_consent(_my_party(request, envelope_id))
     return envelope_out(_get(request, envelope_id), principal(request))
 
@@ -355,16 +317,7 @@ def consent(request: HttpRequest, envelope_id: str):
 @router.put("/envelopes/{envelope_id}/signature-image", response={204: None})
 def put_signature_image(request: HttpRequest, envelope_id: str, payload: SignatureImageIn):
     party = _my_party(request, envelope_id)
-    try:
-        png = base64.b64decode(payload.png_base64.split(",")[-1], validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidInput(
-            "envelope.signature_image_invalid",
-            "手写签名图片无效（须为 PNG，且不超过 300 KB）。",
-            "The handwritten signature must be a PNG of at most 300 KB.",
-            "png_base64",
-        ) from exc
-    services.save_signature_image(party, png)
+    services.save_signature_image(party, services.decode_png(payload.png_base64, "png_base64"))
     return Status(204, None)
 
 
@@ -384,27 +337,7 @@ def sign(request: HttpRequest, envelope_id: str, payload: CodeIn):
 # ---- documents ----------------------------------------------------------------------------------
 
 
-def document_response(request: HttpRequest, envelope: Envelope, position: int) -> HttpResponse:
-    who = principal(request)
-    if not services.may_see_document(who, envelope):
-        raise NotFound("core.not_found")
-    doc = EnvelopeDocument.objects.filter(envelope=envelope, position=position).first()
-    if doc is None:
-        raise NotFound("core.not_found")
-    data = providers.load_document(doc.current_sha256)
-    # The document carries personal data (name, identity number): every download is logged.
-    audit.record(
-        "envelopes.document.download",
-        envelope,
-        changes={"document": [None, doc.number], "sha256": [None, doc.current_sha256]},
-    )
-    response = HttpResponse(data, content_type="application/pdf")
-    disposition = "attachment" if request.GET.get("download") else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{doc.number}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @router.get("/envelopes/{envelope_id}/documents/{position}.pdf")
 def get_document(request: HttpRequest, envelope_id: str, position: int):
-    return document_response(request, _get(request, envelope_id), position)
+    download = services.document_download(principal(request), _get(request, envelope_id), position)
+    return pdf_response(request, download)

@@ -14,11 +14,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from accord.core.api import principal
-from accord.core.errors import NotFound
-from accord.core.scoping import get_scoped, scoped
+from accord.core.scoping import scoped
 from accord.envelopes import lifecycle
 from accord.envelopes.models import Envelope
-from accord.identity.models import Employment, Role
 
 router = Router(tags=["envelopes"])
 
@@ -57,11 +55,7 @@ class TimelineOut(Schema):
 @router.get("/employments/{employment_id}/timeline", response=TimelineOut)
 def employment_timeline(request: HttpRequest, employment_id: str):
     who = principal(request)
-    employment = get_scoped(Employment, who, employment_id)
-    is_hr = employment.enterprise_id in who.enterprise_ids
-    own = getattr(who, "person_id", None) is not None and employment.person_id == who.person_id
-    if not (is_hr or own or who.has_role(Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)):
-        raise NotFound()  # e.g. a street officer: employments yes, documents no
+    employment = lifecycle.employment_for_documents(who, employment_id)
     events = []
     for e in lifecycle.timeline(employment, scoped(Envelope, who)):
         env = e.envelope
@@ -78,7 +72,7 @@ def employment_timeline(request: HttpRequest, employment_id: str):
                 "ended_at": env.ended_at if env else None,
             }
         )
-    steps = lifecycle.allowed_steps(employment) if is_hr else []
+    steps = lifecycle.next_steps_for(who, employment)
     return {
         "employment": employment.public_id,
         "enterprise": employment.enterprise.public_id,

@@ -12,22 +12,22 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.http import HttpRequest
 from ninja import Router, Status
 
-from accord.core import audit
 from accord.core.api import principal
 from accord.core.scoping import get_scoped
-from accord.envelopes import archive, evidence, workspace
+from accord.envelopes import archive, services, workspace
+from accord.envelopes.http import archive_response, pdf_response
 from accord.envelopes.models import Envelope
 
 router = Router(tags=["envelopes"])
 
 
 def _plain(value):
-    from datetime import date, datetime
-    from decimal import Decimal
-
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -82,52 +82,15 @@ def archive_export(request: HttpRequest, enterprise_id: str, export_id: str):
     return _export_out(archive.get_state(enterprise, export_id))
 
 
-def archive_download(request: HttpRequest, enterprise, export_id: str) -> FileResponse:
-    state, handle = archive.open_archive(enterprise, export_id)
-    day = state["created_at"][:10].replace("-", "")
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"accord-archive-{enterprise.uscc}-{day}.zip",
-        content_type="application/zip",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @router.get("/enterprises/{enterprise_id}/archive-exports/{export_id}/download")
 def download_archive_export(request: HttpRequest, enterprise_id: str, export_id: str):
     enterprise = workspace.hr_enterprise(principal(request), enterprise_id)
-    return archive_download(request, enterprise, export_id)
-
-
-def evidence_response(request: HttpRequest, envelope: Envelope) -> HttpResponse:
-    """The sealed report (the caller checked scoping); 409 unless completed; audit-logged."""
-    pdf = evidence.evidence_report(envelope)
-    audit.record(
-        "envelopes.evidence_report.issue",
-        envelope,
-        changes={"status": [None, envelope.status]},
-    )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    disposition = "attachment" if request.GET.get("download") else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{envelope.number}-evidence.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def evidence_envelope(user, envelope_id) -> Envelope:
-    """HR of the enterprise, the bureau, and the envelope's own parties (scoping); 404 else."""
-    from accord.core.errors import NotFound
-    from accord.envelopes import services
-
-    envelope = get_scoped(Envelope, user, envelope_id)
-    if not services.may_see_document(user, envelope):
-        raise NotFound()
-    return envelope
+    state, handle = archive.open_archive(enterprise, export_id)
+    return archive_response(enterprise, state, handle)
 
 
 @router.get("/envelopes/{envelope_id}/evidence-report.pdf")
 def evidence_report(request: HttpRequest, envelope_id: str):
-    envelope = evidence_envelope(principal(request), envelope_id)
-    return evidence_response(request, envelope)
+    who = principal(request)
+    envelope = get_scoped(Envelope, who, envelope_id)
+    return pdf_response(request, services.evidence_report(who, envelope))

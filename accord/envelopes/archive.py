@@ -33,9 +33,14 @@ from django.utils import timezone
 from django_tasks import task
 
 from accord.core import audit
-from accord.core.errors import Conflict, NotFound
+from accord.core.errors import NotFound
+from accord.envelopes.errors import ARCHIVE_NOT_READY
 from accord.envelopes.models import Envelope, PartySignature
 from accord.identity.models import Enterprise
+from accord.ledger import services as ledger
+from accord.ledger.checkpoints import log_verifier
+from accord.ledger.models import Witness
+from accord.signing import providers
 
 log = logging.getLogger(__name__)
 
@@ -221,11 +226,6 @@ def build(export_id: str, enterprise_public_id: str | None = None) -> dict[str, 
 
 
 def _write_zip(tmp, enterprise: Enterprise, state: dict[str, Any]) -> str:
-    from accord.ledger import services as ledger
-    from accord.ledger.checkpoints import log_verifier
-    from accord.ledger.models import Witness
-    from accord.signing import providers
-
     envelopes = (
         Envelope.objects.filter(enterprise=enterprise, status=Envelope.Status.COMPLETED)
         .select_related("person")
@@ -388,11 +388,7 @@ def open_archive(enterprise: Enterprise, export_id: str):
     """The finished ZIP (a file object) of an export; audit-logged. 404 unless done."""
     state = get_state(enterprise, export_id)
     if state["status"] != "done" or not default_storage.exists(state["file"]):
-        raise Conflict(
-            "envelope.archive_not_ready",
-            "归档文件尚未生成完毕，请稍后再下载。",
-            "The archive is not ready yet; download it when the export is done.",
-        )
+        raise ARCHIVE_NOT_READY()
     audit.record(
         "envelopes.archive.download",
         enterprise,

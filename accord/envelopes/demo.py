@@ -46,13 +46,20 @@ def load_demo() -> int:
     today = timezone.localdate()
     with acting_as(Actor(user_id=hr.pk, label=hr.username, role="hr")):
         if worker is not None:
+            # A change agreement needs a signed contract first (LCL Art. 35, lifecycle.py): the
+            # demo worker is sent the written labour contract to sign (LCL Art. 10).
+            start = today + dt.timedelta(days=3)
             drafting.create_from_template(
                 enterprise=enterprise,
                 person=worker,
-                version=_published("change"),
+                version=_published("labour-fixed"),
                 fields={
-                    "change_description": "月工资由 12,000.00 元调整为 13,500.00 元。",
-                    "change_effective_date": (today + dt.timedelta(days=7)).isoformat(),
+                    "term_type": "fixed",
+                    "start_date": start.isoformat(),
+                    "end_date": start.replace(year=start.year + 3).isoformat(),
+                    "monthly_wage": "13500.00",
+                    "job_title": "软件工程师",
+                    "place": "深圳市福田区",
                 },
                 created_by=hr,
                 send=True,

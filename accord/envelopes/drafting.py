@@ -15,11 +15,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from accord.contracts import checkup, rules
+from accord.contracts import checkup, rules, templates
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, TemplateVersion
 from accord.contracts.render import render_pdf
 from accord.core.errors import InvalidInput, Problem
-from accord.envelopes import services
+from accord.envelopes import errors, services
 from accord.envelopes.models import Envelope
 from accord.identity.models import Employment, Enterprise, Person
 
@@ -95,7 +95,10 @@ def legal_problems(
     if kind not in LABOUR_CONTRACT_KINDS:
         return None, []
     data = dict(fields)
-    data.setdefault("had_probation_with_employer", _had_probation(enterprise, person))
+    # LCL Art. 19 ¶2: the platform's own records win; HR's flag may only add a probation agreed
+    # before the platform knew the worker, never erase one it recorded.
+    if _had_probation(enterprise, person):
+        data["had_probation_with_employer"] = True
     draft = checkup.parse_draft(data)  # malformed fields raise InvalidInput, every one listed
     today = timezone.localdate()
     minimum = checkup.minimum_wage_on(max(draft.start_date, today))
@@ -210,36 +213,37 @@ def create_from_template(
     batch=None,
     send: bool = False,
 ) -> Envelope:
-    """Check, render and create (and optionally send) an envelope from a published template."""
-    if version.status != TemplateVersion.Status.PUBLISHED:
-        raise InvalidInput(
-            "envelope.template_not_published",
-            "只能使用已发布的模板版本。",
-            "Only a published template version can be used.",
-            "template_version",
-        )
+    """Check, render and create (and optionally send) an envelope from a published template.
+
+    Every rule is checked before anything is rendered: the template version is one this
+    enterprise may use, the document fits the employment (入/转/调/离, LCL Art. 50), a labour
+    contract is lawful (LCL Art. 19, 20, 23–24, 68–72) and the worker's only one from its start."""
+    version = templates.usable_version(enterprise, version.public_id)
+    existing = services.find_by_idempotency_key(enterprise, idempotency_key)
+    if existing is not None:
+        return existing
     template = version.template
-    if template.enterprise_id not in (None, enterprise.pk):
-        raise InvalidInput(
-            "envelope.template_foreign",
-            "不能使用其他企业的模板。",
-            "This template belongs to another enterprise.",
-            "template_version",
-        )
-    if idempotency_key:
-        existing = Envelope.objects.filter(
-            enterprise=enterprise, idempotency_key=idempotency_key
-        ).first()
-        if existing is not None:
-            return existing
+    employment = services.employment_for(enterprise, person, employment)
     fields = dict(fields)
     if employment is not None and not fields.get("start_date"):
         fields["start_date"] = str(employment.start_date)[:10]
     if template.kind == "confirmation" and not fields.get("probation_end_date"):
         fields["probation_end_date"] = _latest_probation_end(enterprise, person)
+    services.require_draftable(
+        enterprise=enterprise,
+        person=person,
+        kind=template.kind,
+        employment=employment,
+        start_date=fields.get("start_date"),
+    )
     draft, problems = legal_problems(template.kind, fields, enterprise=enterprise, person=person)
     if problems:
-        raise InvalidInput.from_problems(problems, code="contract.unlawful_draft")
+        raise errors.UNLAWFUL_DRAFT(
+            problems[0].field,
+            problems=problems,
+            first_zh=problems[0].message_zh,
+            first_en=problems[0].message_en,
+        )
     number = services.new_number()
     values = values_for(
         enterprise=enterprise, person=person, fields=fields, draft=draft, number=number
@@ -268,5 +272,59 @@ def create_from_template(
         batch=batch,
         send=send,
         number=number,
+        checked=True,
     )
     return envelope
+
+
+def draft(
+    *,
+    enterprise: Enterprise,
+    template_version,
+    fields: dict[str, Any],
+    employment=None,
+    person=None,
+    parties: list[services.PartySpec] | None = None,
+    party_fields: dict | None = None,
+    created_by=None,
+    deadline: dt.datetime | None = None,
+    title: str = "",
+    idempotency_key: str = "",
+    send: bool = False,
+) -> tuple[Envelope, bool]:
+    """A request's envelope — the page's form or the API's body — with everything it names
+    (template version, employment, person, parties) looked up within ``enterprise`` only:
+    another enterprise's is "not found". Returns the envelope and whether it is new (the same
+    ``idempotency_key`` again returns the first one)."""
+    existing = services.find_by_idempotency_key(enterprise, idempotency_key)
+    if existing is not None:
+        return existing, False
+    version = templates.usable_version(enterprise, template_version)
+    if employment:
+        job = employment if isinstance(employment, Employment) else None
+        job = job or services.enterprise_employment(enterprise, employment)
+        worker = job.person
+    elif person:
+        job = None
+        worker = services.enterprise_person(enterprise, person, "person")
+    else:
+        raise errors.WORKER_REQUIRED()
+    resolved = (
+        services.resolve_parties(enterprise, worker, parties, fields=party_fields)
+        if parties is not None
+        else None
+    )
+    envelope = create_from_template(
+        enterprise=enterprise,
+        person=worker,
+        version=version,
+        fields=fields,
+        created_by=created_by,
+        parties=resolved,
+        deadline=deadline,
+        employment=job,
+        title=title,
+        idempotency_key=idempotency_key,
+        send=send,
+    )
+    return envelope, True

@@ -26,12 +26,20 @@ from typing import Any
 
 import typst
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from accord.core.errors import Conflict
 from accord.core.models import AuditEntry
+from accord.envelopes.errors import NOT_COMPLETED
 from accord.envelopes.models import Envelope, Party, PartySignature
+from accord.identity.models import IdentityVerification
+from accord.ledger import merkle
+from accord.ledger import services as ledger
+from accord.seals.models import SealUsage
 from accord.signing import providers
+from accord.signing.services import seal_with_bureau
+from accord.signing.verify import verify_pdf
 
 LAYOUT = Path(__file__).parent / "typst" / "evidence.typ"
 FONT_DIRS = ["/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto", "/usr/share/fonts"]
@@ -64,15 +72,6 @@ SAFE_AUDIT_FIELDS = {
 @cache
 def _compiler() -> typst.Compiler:
     return typst.Compiler(str(LAYOUT), font_paths=[d for d in FONT_DIRS if Path(d).is_dir()])
-
-
-def not_completed() -> Conflict:
-    return Conflict(
-        "envelope.not_completed",
-        "只有签署完成的文件才能出具证据报告。",
-        "An evidence report is issued only for a completed (fully signed) document.",
-        "status",
-    )
 
 
 def _t(value: dt.datetime | None) -> str:
@@ -132,15 +131,9 @@ def _text(text: str) -> dict[str, Any]:
 
 def collect(envelope: Envelope) -> dict[str, Any]:
     """Everything the report shows, as plain data (also useful to tests and an API)."""
-    from accord.identity.models import IdentityVerification
-    from accord.ledger import merkle
-    from accord.ledger import services as ledger
-    from accord.seals.models import SealUsage
-    from accord.signing.verify import verify_pdf
-
     envelope = Envelope.objects.select_related("enterprise", "person").get(pk=envelope.pk)
     if envelope.status != Envelope.Status.COMPLETED:
-        raise not_completed()
+        raise NOT_COMPLETED()
     documents = list(envelope.documents.all())
     parties = list(
         envelope.parties.select_related("person", "signed_by__person", "intent").order_by(
@@ -527,13 +520,8 @@ def evidence_report(envelope: Envelope) -> bytes:
 
     A report is sealed (and so recorded in the ledger) once per distinct content: asking again
     for the same facts returns the stored report instead of sealing a new one."""
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
-    from accord.signing.services import seal_with_bureau
-
     if envelope.status != Envelope.Status.COMPLETED:
-        raise not_completed()
+        raise NOT_COMPLETED()
     content = _content(envelope)
     # The facts, without the ledger proofs: those lead to the newest checkpoint, which moves with
     # every entry (this report's own seal included), and an older one proves the same entries.

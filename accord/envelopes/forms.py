@@ -122,10 +122,23 @@ def _money(label, help_text=""):
     )
 
 
+class ScopedChoiceField(forms.ChoiceField):
+    """A choice among the enterprise's own objects. Whether a value may be used is the service's
+    to say, as for the API: another enterprise's object is "not found" there, not a form error."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
+class ScopedMultipleChoiceField(forms.MultipleChoiceField):
+    def valid_value(self, value) -> bool:
+        return True
+
+
 class EnvelopeFieldsForm(forms.Form):
     """Every structured field; the page shows the ones of the chosen kind (FIELDS_OF_KIND)."""
 
-    template_version = forms.ChoiceField(label=_("模板"))
+    template_version = ScopedChoiceField(label=_("模板"))
     title = forms.CharField(label=_("文件标题（可留空）"), required=False, max_length=200)
     start_date = _date(_("开始日期"))
     end_date = _date(_("终止日期"), _("固定期限合同必填"))
@@ -159,12 +172,12 @@ class EnvelopeFieldsForm(forms.Form):
     leave_date = _date(_("解除（终止）日期"))
     leave_reason = forms.CharField(label=_("解除（终止）原因"), required=False, max_length=2000)
     # Parties and sending
-    signers = forms.MultipleChoiceField(
+    signers = ScopedMultipleChoiceField(
         label=_("盖章经办人（不选则本单位任一有用印权限的人事均可盖章）"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    legal_rep = forms.ChoiceField(label=_("法定代表人签字（可选）"), required=False)
+    legal_rep = ScopedChoiceField(label=_("法定代表人签字（可选）"), required=False)
     deadline = _date(_("签署截止日期"), _("默认发送后 7 天"))
 
     def __init__(self, *args, kind: str, templates, hr_users, people, **kwargs):

@@ -23,11 +23,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, DocumentKind
-from accord.core.errors import Conflict, InvalidInput
+from accord.core.errors import NotFound
+from accord.core.scoping import get_scoped
+from accord.envelopes import errors, policy
 from accord.envelopes.forms import KIND_LABELS
 from accord.envelopes.models import Envelope
 from accord.identity.models import Employment
@@ -120,8 +123,6 @@ def _facts(employment: Employment) -> _Facts:
 def _belongs(employment: Employment):
     """Envelopes of this employment; an envelope drafted without one counts for the employment
     of the same worker and enterprise (the services attach the latest one)."""
-    from django.db.models import Q
-
     return Q(employment=employment) | Q(employment__isnull=True)
 
 
@@ -207,28 +208,38 @@ def allowed_steps(employment: Employment) -> list[Step]:
 def require_fits(employment: Employment | None, kind: str) -> None:
     """Raise when a document of ``kind`` does not fit the employment's state now."""
     if kind not in DocumentKind.values:
-        raise InvalidInput(
-            "envelope.kind_unknown", "文件类型无效。", "Unknown document kind.", "kind"
-        )
+        raise errors.KIND_UNKNOWN()
     if employment is None:
         if kind in LABOUR_CONTRACT_KINDS or kind == DocumentKind.OFFER:
             return
-        raise InvalidInput(
-            "lifecycle.employment_required",
-            "请先选择该劳动者在本单位的劳动关系。",
-            "Choose the worker's employment at this enterprise first.",
-            "employment",
-        )
+        raise errors.LIFECYCLE_EMPLOYMENT_REQUIRED()
     why = _why_not(kind, _facts(employment))
     if why is not None:
         zh, en, article = why
-        raise Conflict(
-            "lifecycle.step_not_allowed",
-            f"{zh}{'依据：' + article + '。' if article else ''}",
-            f"{en}{' (' + article.split(' / ')[-1] + ')' if article else ''}",
-            "kind",
+        raise errors.LIFECYCLE_STEP_NOT_ALLOWED(
             extra={"article": article} if article else None,
+            reason_zh=f"{zh}{'依据：' + article + '。' if article else ''}",
+            reason_en=f"{en}{' (' + article.split(' / ')[-1] + ')' if article else ''}",
         )
+
+
+def employment_for_documents(user, public_id) -> Employment:
+    """An employment whose documents this user may see: its enterprise's HR, the bureau, or the
+    worker themselves. Anyone else — a street officer sees employments, not their documents —
+    gets 404 (never a 403 that leaks existence)."""
+    employment = get_scoped(Employment, user, public_id)
+    if (
+        employment.enterprise_id in user.enterprise_ids
+        or user.has_role(*policy.ALL_SEEING)
+        or (getattr(user, "person_id", None) is not None and employment.person_id == user.person_id)
+    ):
+        return employment
+    raise NotFound()
+
+
+def next_steps_for(user, employment: Employment) -> list[Step]:
+    """The steps that fit now, for the enterprise's HR (who drafts them); nobody else."""
+    return allowed_steps(employment) if employment.enterprise_id in user.enterprise_ids else []
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import typst
 from django.conf import settings
 
-from accord.core.errors import InvalidInput, NotFound
+from accord.core.errors import NotFound
+from accord.envelopes import errors
 from accord.envelopes.models import EnvelopeDocument
 from accord.signing import providers
 
@@ -102,10 +104,10 @@ def _render(pdf: bytes, page: int) -> bytes:
                 timeout=RENDER_TIMEOUT,
             )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-            raise NotFound("envelope.page_unavailable") from exc
+            raise errors.PAGE_UNAVAILABLE() from exc
         output = target.with_suffix(".png")
         if not output.exists():  # past the last page
-            raise NotFound("envelope.page_unavailable")
+            raise errors.PAGE_UNAVAILABLE()
         return output.read_bytes()
 
 
@@ -121,8 +123,6 @@ _typst_lock = threading.Lock()
 
 @cache
 def _typed_compiler():
-    import typst
-
     root = Path(tempfile.mkdtemp(prefix="accord-typed-"))
     (root / "typed.typ").write_text(TYPED_TEMPLATE, encoding="utf-8")
     return typst.Compiler(
@@ -136,12 +136,7 @@ def typed_signature_png(name: str) -> bytes:
     """The signer's name set in a serif CJK font on a transparent background, as a PNG."""
     name = (name or "").strip()
     if not name or len(name) > 40:
-        raise InvalidInput(
-            "envelope.typed_name_invalid",
-            "请输入您的姓名（1–40 个字）。",
-            "Type your name (1 to 40 characters).",
-            "typed_name",
-        )
+        raise errors.TYPED_NAME_INVALID()
     with _typst_lock:  # a Compiler is not meant to be shared by threads at once
         png = _typed_compiler().compile(format="png", ppi=96, sys_inputs={"name": name})
     assert isinstance(png, bytes)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from django_tasks import task
 
 from accord.core import events, schedule
+from accord.envelopes import archive, retention, services
 
 
 @task()
 def expire_and_remind() -> dict[str, int]:
-    from accord.envelopes import services
-
     return {"expired": services.expire_due(), "reminded": services.remind_due()}
 
 
@@ -18,8 +17,6 @@ def expire_and_remind() -> dict[str, int]:
 def daily_housekeeping() -> dict[str, int]:
     """Old archive exports (7 days) and never-sent drafts (90 days) go; signed documents stay
     (LCL Art. 50, retention.py)."""
-    from accord.envelopes import archive, retention, services
-
     return {
         "exports": archive.purge_old_exports(7) or 0,
         "drafts": retention.purge_drafts(90) or 0,
@@ -28,8 +25,6 @@ def daily_housekeeping() -> dict[str, int]:
 
 
 def register() -> None:
-    from accord.envelopes import services
-
     events.subscriber("envelope.party_ready", "envelopes.notify_party")(services.notify_party)
     events.subscriber("envelope.completed", "envelopes.notify_completion")(
         services.notify_completion

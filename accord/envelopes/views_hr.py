@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,18 +17,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accord.contracts.models import LABOUR_CONTRACT_KINDS, DocumentKind, TemplateVersion
+from accord.contracts import templates as contract_templates
+from accord.contracts.errors import TEMPLATE_NOT_FOUND
+from accord.contracts.models import LABOUR_CONTRACT_KINDS, DocumentKind
 from accord.core.errors import AccordError, InvalidInput, NotFound, Problem
 from accord.core.models import AuditEntry
 from accord.core.pages import object_list, staff_page
 from accord.core.scoping import get_scoped, scoped
-from accord.envelopes import drafting, lifecycle, services
+from accord.envelopes import drafting, lifecycle, policy, services
 from accord.envelopes.forms import KIND_LABELS, EnvelopeFieldsForm, EnvelopeFilter
-from accord.envelopes.models import Envelope, Party
-from accord.identity.models import Employment, Enterprise, Person, Role, User
+from accord.envelopes.models import Envelope, Party, PartySignature
+from accord.identity.models import Employment, Enterprise, Person, Role
+from accord.seals import services as seals
 
 LIST_ROLES = (Role.HR, Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)
-ALL_SEEING = (Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)
+ALL_SEEING = policy.ALL_SEEING
 
 
 # ---- scoping helpers ------------------------------------------------------------------------
@@ -42,19 +44,6 @@ def _own_enterprise(user, public_id) -> Enterprise:
     if enterprise.pk not in user.enterprise_ids:
         raise NotFound()
     return enterprise
-
-
-def _employment(user, public_id) -> Employment:
-    """An employment the user may see the documents of: its enterprise's HR, the bureau, or the
-    worker themselves. A street officer sees employments but not envelopes: 404."""
-    employment = get_scoped(Employment, user, public_id)
-    if (
-        employment.enterprise_id in user.enterprise_ids
-        or user.has_role(*ALL_SEEING)
-        or (user.person_id is not None and employment.person_id == user.person_id)
-    ):
-        return employment
-    raise NotFound()
 
 
 def _envelope(user, public_id) -> Envelope:
@@ -94,49 +83,13 @@ def envelope_list(request: HttpRequest) -> HttpResponse:
 # ---- a new envelope -------------------------------------------------------------------------
 
 
-def _templates(enterprise: Enterprise, kind: str) -> list[TemplateVersion]:
-    return list(
-        TemplateVersion.objects.filter(status=TemplateVersion.Status.PUBLISHED, template__kind=kind)
-        .filter(Q(template__enterprise__isnull=True) | Q(template__enterprise=enterprise))
-        .select_related("template")
-        .order_by("template__enterprise_id", "template__name", "-number")
-    )
-
-
-def _sealers(enterprise: Enterprise) -> list[User]:
-    """HR users of the enterprise who hold the use power on one of its active seals."""
-    from accord.seals.models import Power, Seal, SealGrant
-
-    holders = SealGrant.objects.filter(
-        seal__enterprise=enterprise,
-        seal__status=Seal.Status.ACTIVE,
-        power=Power.USE,
-        revoked_at__isnull=True,
-    ).values("user_id")
-    return list(
-        User.objects.filter(
-            pk__in=holders,
-            is_active=True,
-            memberships__enterprise=enterprise,
-            memberships__role=Role.HR,
-            memberships__active=True,
-        )
-        .select_related("person")
-        .distinct()
-        .order_by("username")[:50]
-    )
-
-
 def _people(enterprise: Enterprise, worker: Person) -> list[Person]:
     """Who may sign as the legal representative: people of the enterprise with a phone, the
     one named as its legal representative first."""
     people = list(
-        Person.objects.filter(
-            employments__enterprise=enterprise, employments__end_date__isnull=True
-        )
+        services.enterprise_people(enterprise)
         .exclude(pk=worker.pk)
         .exclude(phone="")
-        .distinct()
         .order_by("name")[:200]
     )
     people.sort(key=lambda p: p.name != enterprise.legal_representative)
@@ -205,44 +158,24 @@ def _new_context(request, enterprise, employment, kind, form, error=None) -> dic
         "error": error,
         "problems": problems,
         "all_problems": [p for ps in problems.values() for p in ps],
-        "needs_approval": services_needs_approval(enterprise, kind),
+        "needs_approval": seals.needs_approval(enterprise, kind),
     }
 
 
-def services_needs_approval(enterprise: Enterprise, kind: str) -> bool:
-    from accord.seals import services as seals
-
-    return seals.needs_approval(enterprise, kind)
-
-
-def _parties(form: EnvelopeFieldsForm, enterprise: Enterprise, worker: Person):
-    signer_ids = form.cleaned_data.get("signers") or []
-    signers = tuple(
-        User.objects.filter(public_id__in=signer_ids, memberships__enterprise=enterprise).distinct()
-    )
-    if len(signers) != len(signer_ids):
-        raise InvalidInput(
-            "envelope.signer_not_hr",
-            "盖章经办人须为本企业人事人员。",
-            "Sealing users must be HR staff of this enterprise.",
-            "signers",
+def _parties(form: EnvelopeFieldsForm, worker: Person) -> tuple[list, dict]:
+    """The form's parties as the service takes them, and the form field of each."""
+    specs = [
+        services.PartySpec(
+            Party.Role.ENTERPRISE, 1, signers=tuple(form.cleaned_data.get("signers") or ())
         )
-    parties = [services.PartyInput(Party.Role.ENTERPRISE, 1, signers=signers)]
-    order = 2
-    rep_id = form.cleaned_data.get("legal_rep")
-    if rep_id:
-        rep = next((p for p in _people(enterprise, worker) if str(p.public_id) == rep_id), None)
-        if rep is None:
-            raise InvalidInput(
-                "envelope.party_person_required",
-                "所选法定代表人无效。",
-                "The chosen legal representative is not valid.",
-                "legal_rep",
-            )
-        parties.append(services.PartyInput(Party.Role.LEGAL_REPRESENTATIVE, order, person=rep))
-        order += 1
-    parties.append(services.PartyInput(Party.Role.WORKER, order, person=worker))
-    return parties
+    ]
+    fields = {0: ("signers", "signers")}
+    rep = form.cleaned_data.get("legal_rep")
+    if rep:
+        fields[len(specs)] = ("legal_rep", "legal_rep")
+        specs.append(services.PartySpec(Party.Role.LEGAL_REPRESENTATIVE, 2, person=rep))
+    specs.append(services.PartySpec(Party.Role.WORKER, len(specs) + 1, person=worker.public_id))
+    return specs, fields
 
 
 def _form_errors_as_error(form: EnvelopeFieldsForm) -> InvalidInput:
@@ -276,11 +209,11 @@ def envelope_new(request: HttpRequest, public_id) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind not in DocumentKind.values:
         return redirect("envelopes:hr_timeline", public_id=employment.public_id)
-    templates = _templates(enterprise, kind)
+    templates = list(contract_templates.usable_versions(enterprise, kind))
     form_kwargs: dict[str, Any] = {
         "kind": kind,
         "templates": templates,
-        "hr_users": _sealers(enterprise),
+        "hr_users": seals.sealing_users(enterprise),
         "people": _people(enterprise, employment.person),
     }
     if request.method == "POST":
@@ -289,22 +222,17 @@ def envelope_new(request: HttpRequest, public_id) -> HttpResponse:
         if not form.is_valid():
             error = _form_errors_as_error(form)
         else:
+            specs, party_fields = _parties(form, employment.person)
             try:
-                lifecycle.require_fits(employment, kind)
-                version = next(
-                    v
-                    for v in templates
-                    if str(v.public_id) == form.cleaned_data["template_version"]
-                )
-                envelope = drafting.create_from_template(
+                envelope, _created = drafting.draft(
                     enterprise=enterprise,
-                    person=employment.person,
-                    version=version,
+                    template_version=form.cleaned_data["template_version"],
+                    employment=employment,
+                    parties=specs,
+                    party_fields=party_fields,
                     fields=form.structured(),
                     created_by=request.user,
-                    parties=_parties(form, enterprise, employment.person),
                     deadline=form.deadline_at(),
-                    employment=employment,
                     title=form.cleaned_data.get("title", ""),
                     send=request.POST.get("action") == "send",
                 )
@@ -325,7 +253,7 @@ def envelope_new(request: HttpRequest, public_id) -> HttpResponse:
     except AccordError as exc:
         error = exc
     if not templates and error is None:
-        error = NotFound("contracts.template_not_found", "template_version")
+        error = TEMPLATE_NOT_FOUND()
     ctx = _new_context(request, enterprise, employment, kind, form, error)
     ctx["blocked"] = error is not None
     return render(request, "envelopes/hr/new.html", ctx)
@@ -373,17 +301,6 @@ def envelope_check(request: HttpRequest, public_id) -> HttpResponse:
 # ---- the detail and its actions -------------------------------------------------------------
 
 
-def _approvals(envelope: Envelope) -> list:
-    from accord.seals.models import SealApproval
-
-    digests = [d.current_sha256 for d in envelope.documents.all()]
-    return list(
-        SealApproval.objects.filter(
-            seal__enterprise_id=envelope.enterprise_id, document_sha256__in=digests
-        ).order_by("-created_at")[:10]
-    )
-
-
 ACTION_LABELS = {
     "envelopes.envelope.create": gettext_lazy("创建"),
     "envelopes.envelope.send": gettext_lazy("发送"),
@@ -421,22 +338,17 @@ def _history(envelope: Envelope) -> list[AuditEntry]:
 
 
 def _detail(request: HttpRequest, envelope: Envelope, error=None) -> HttpResponse:
+    """The envelope and the actions policy allows this user, each drawn from policy."""
     user = request.user
-    sender = services.is_sender(user, envelope)
-    parties = list(envelope.parties.all())
-    enterprise_party = next((p for p in parties if p.role == Party.Role.ENTERPRISE), None)
-    signed_any = any(p.status == Party.Status.SIGNED for p in parties)
-    can_seal = (
-        sender
-        and envelope.status == Envelope.Status.SENT
-        and enterprise_party is not None
-        and enterprise_party.status == Party.Status.READY
-        and services.may_seal(user, enterprise_party)
+    actions = policy.envelope_actions(user, envelope)
+    needs_approval = bool(actions.seal) and services.needs_seal_approval(envelope)
+    approvals = (
+        seals.approvals_of_documents(
+            envelope.enterprise, [d.current_sha256 for d in envelope.documents.all()]
+        )
+        if needs_approval
+        else []
     )
-    needs_approval = can_seal and services.needs_seal_approval(envelope)
-    approvals = _approvals(envelope) if needs_approval else []
-    from accord.envelopes.models import PartySignature
-
     signatures = list(
         PartySignature.objects.filter(party__envelope=envelope)
         .select_related("party", "document", "signature")
@@ -446,19 +358,21 @@ def _detail(request: HttpRequest, envelope: Envelope, error=None) -> HttpRespons
         "envelope": envelope,
         "kind_label": KIND_LABELS.get(envelope.kind, envelope.kind),
         "documents": list(envelope.documents.all()),
-        "parties": parties,
+        "parties": list(envelope.parties.all()),
         "signatures": signatures,
         "history": _history(envelope),
-        "sender": sender,
-        "can_send": sender and envelope.status == Envelope.Status.DRAFT,
-        "can_withdraw": sender and envelope.status in Envelope.OPEN and not signed_any,
-        "can_void": sender and envelope.status == Envelope.Status.SENT and signed_any,
-        "can_seal": can_seal,
+        "sender": policy.is_sender(user, envelope),
+        "actions": actions,
+        "can_send": actions.send.allowed,
+        "can_withdraw": actions.withdraw.allowed,
+        "can_void": actions.void.allowed,
+        "can_seal": actions.seal.allowed,
+        "can_download_evidence": actions.evidence_report.allowed,
         "needs_approval": needs_approval,
         "approvals": approvals,
         "approval_open": any(a.status in ("pending", "approved") for a in approvals),
         "approved": any(a.status == "approved" for a in approvals),
-        "may_see_document": services.may_see_document(user, envelope),
+        "may_see_document": policy.may_see_document(user, envelope),
         "error": error,
     }
     return render(request, "envelopes/hr/detail.html", ctx, status=error.status if error else 200)
@@ -545,9 +459,9 @@ def envelope_void(request: HttpRequest, public_id) -> HttpResponse:
 @staff_page()
 def employment_timeline(request: HttpRequest, public_id) -> HttpResponse:
     user = request.user
-    employment = _employment(user, public_id)
+    employment = lifecycle.employment_for_documents(user, public_id)
     is_hr = employment.enterprise_id in user.enterprise_ids
-    steps = lifecycle.allowed_steps(employment) if is_hr else []
+    steps = lifecycle.next_steps_for(user, employment)
     stages: list[tuple[str, list]] = []
     for step in steps:
         if not stages or stages[-1][0] != step.stage:

@@ -9,8 +9,6 @@ with the field), never a 500.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import itertools
 from functools import wraps
 from urllib.parse import quote
@@ -23,18 +21,16 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accord.core.errors import AccordError, Conflict, InvalidInput, NotFound
+from accord.core.errors import AccordError, InvalidInput, NotFound
 from accord.core.middleware import wants_json
 from accord.core.pagination import paginate
 from accord.core.scoping import get_scoped, scoped
-from accord.envelopes import pages, services
-from accord.envelopes.api import document_response
+from accord.envelopes import errors, pages, policy, services
+from accord.envelopes.http import pdf_response
 from accord.envelopes.models import Envelope, Party
-from accord.identity import services as identity_services
-from accord.identity.models import Person
 
 SESSION_PARTY = "accord_signing_party"
-VERIFIED_LEVELS = (Person.Level.REGISTRY, Person.Level.IN_PERSON)
+VERIFIED_LEVELS = policy.VERIFIED_LEVELS
 STEPS = ("verify", "read", "draw", "code", "done")
 STEP_LABELS = {
     "verify": _("实名认证"),
@@ -94,12 +90,13 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     except NotFound:
         return render(request, "envelopes/worker/link_unknown.html", status=404)
     envelope = party.envelope
-    if party.status == Party.Status.SIGNED or envelope.status == Envelope.Status.COMPLETED:
+    state = policy.link_state(party)
+    if state == "used":
         # A link reused after completion: the document is in "my documents" (LCL Art. 16).
         return render(
             request, "envelopes/worker/link_used.html", {"envelope": envelope}, status=409
         )
-    if envelope.status != Envelope.Status.SENT or party.status != Party.Status.READY:
+    if state == "ended":
         return render(
             request, "envelopes/worker/link_ended.html", {"envelope": envelope}, status=409
         )
@@ -118,27 +115,12 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
 # ---- the signing page --------------------------------------------------------------------------
 
 
-def _state(party: Party) -> str:
-    envelope = party.envelope
-    if party.status == Party.Status.SIGNED:
-        return "done"
-    if envelope.status != Envelope.Status.SENT or party.status != Party.Status.READY:
-        return "ended"
-    if party.person.verification_level not in VERIFIED_LEVELS:
-        return "verify"
-    if party.consent_at is None:
-        return "read"
-    if not party.signature_image:
-        return "draw"
-    return "code"
-
-
 def _context(request: HttpRequest, party: Party, error: AccordError | None = None) -> dict:
     envelope = party.envelope
     documents = list(envelope.documents.all())
     refs = pages.page_refs(documents)
     total = len(refs)
-    step = _state(party)
+    step = policy.signing_step(party)
     if step == "code" and request.GET.get("redraw"):
         step = "draw"
     next_doc, code_sent = None, False
@@ -173,13 +155,7 @@ def _context(request: HttpRequest, party: Party, error: AccordError | None = Non
 
 
 def _require_turn_came(party: Party) -> None:
-    if party.status == Party.Status.WAITING:
-        # A later signer is shown nothing before the earlier ones have signed (issue #6).
-        raise Conflict(
-            "envelope.not_your_turn",
-            "尚未轮到您签署：须待前序签署方完成。",
-            "It is not your turn yet: earlier signers must finish first.",
-        )
+    policy.can_view_signing_page(party).enforce()
 
 
 @require_GET
@@ -220,20 +196,7 @@ def verify_identity(request: HttpRequest, party_id) -> HttpResponse:
     page's); a person signs only once verified (Electronic Signature Law Art. 13)."""
 
     def do(party: Party):
-        if party.person.verification_level in VERIFIED_LEVELS:
-            return None
-        record = identity_services.verify_person(party.person)
-        if record.result != "verified":
-            raise InvalidInput(
-                "identity.verification_failed",
-                "实名认证未通过：您的姓名和证件号码未能与人口库核验一致。"
-                "请联系用人单位人事核对登记信息，或到街道服务窗口现场核验。",
-                "Real-name verification failed: your name and identity number could not be "
-                "matched in the resident registry. Ask your employer's HR to check your details, "
-                "or have them checked in person at a street service window.",
-                "identity",
-            )
-        return None
+        services.verify_signer(party)
 
     return _act(request, party_id, do, "step-read")
 
@@ -245,14 +208,14 @@ def record_read(request: HttpRequest, party_id) -> HttpResponse:
     party = _my_party(request, party_id)
     if party.status not in (Party.Status.READY, Party.Status.SIGNED):
         raise NotFound()
-    total = len(pages.page_refs(list(party.envelope.documents.all())))
     try:
         seen = int(request.POST.get("pages", "0"))
     except ValueError:
         raise InvalidInput(
             "core.invalid_number", "页数无效。", "Invalid page count.", "pages"
         ) from None
-    party = services.record_view(party, max(0, min(seen, total)))
+    party = services.record_view(party, seen)
+    total = services.total_pages(party.envelope)
     if wants_json(request) or request.headers.get("X-Requested-With") == "fetch":
         return JsonResponse({"read_pages": min(party.read_pages, total), "total": total})
     return redirect(f"{_sign_url(party)}#step-read")
@@ -264,44 +227,17 @@ def consent(request: HttpRequest, party_id) -> HttpResponse:
     """The worker agrees to the electronic form (MOHRSS 2021 No. 54), after reading every page."""
 
     def do(party: Party):
-        total = len(pages.page_refs(list(party.envelope.documents.all())))
         seen = request.POST.get("pages_seen", "")
-        if seen.isdigit() and party.read_pages < int(seen):
+        services.record_consent(
+            party,
+            agree=bool(request.POST.get("agree")),
             # The page's script counts the pages seen; its last report may still be on its way.
-            party = services.record_view(party, min(int(seen), total))
-        if party.read_pages < total:
-            if not request.POST.get("read_all"):
-                raise InvalidInput(
-                    "envelope.pages_unread",
-                    f"请先阅读全部 {total} 页（已阅读 {party.read_pages} 页）。",
-                    f"Read all {total} pages first ({party.read_pages} read).",
-                    "read_all",
-                )
+            pages_seen=int(seen) if seen.isdigit() else None,
             # Without JavaScript nobody counts the pages seen: the worker says so instead.
-            services.record_view(party, total)
-        if not request.POST.get("agree"):
-            raise InvalidInput(
-                "envelope.consent_unchecked",
-                "请勾选同意以电子形式订立。",
-                "Tick the box to agree to the electronic form.",
-                "agree",
-            )
-        services.record_consent(party)
-        return None
+            read_all=bool(request.POST.get("read_all")),
+        )
 
     return _act(request, party_id, do, "step-draw")
-
-
-def _decode_png(value: str) -> bytes:
-    try:
-        return base64.b64decode(value.split(",")[-1], validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidInput(
-            "envelope.signature_image_invalid",
-            "手写签名图片无效（须为 PNG，且不超过 300 KB）。",
-            "The handwritten signature must be a PNG of at most 300 KB.",
-            "signature",
-        ) from exc
 
 
 @require_POST
@@ -313,25 +249,11 @@ def save_signature(request: HttpRequest, party_id) -> HttpResponse:
         drawn = request.POST.get("png_base64", "").strip()
         typed = request.POST.get("typed_name", "").strip()
         if drawn:
-            png = _decode_png(drawn)
+            services.save_signature_image(party, services.decode_png(drawn, "signature"))
         elif typed:
-            if typed.replace(" ", "") != party.person.name.replace(" ", ""):
-                raise InvalidInput(
-                    "envelope.typed_name_mismatch",
-                    "输入的姓名须与您的实名信息一致。",
-                    "The typed name must be your registered name.",
-                    "typed_name",
-                )
-            png = pages.typed_signature_png(party.person.name)
+            services.save_typed_signature(party, typed)
         else:
-            raise InvalidInput(
-                "envelope.signature_image_required",
-                "请在签名框内手写签名，或输入您的姓名。",
-                "Draw your signature in the box, or type your name.",
-                "signature",
-            )
-        services.save_signature_image(party, png)
-        return None
+            raise errors.SIGNATURE_IMAGE_REQUIRED("signature")
 
     return _act(request, party_id, do, "step-code")
 
@@ -359,15 +281,7 @@ def send_code(request: HttpRequest, party_id) -> HttpResponse:
 @worker_page
 def sign(request: HttpRequest, party_id) -> HttpResponse:
     def do(party: Party):
-        code = request.POST.get("code", "").strip()
-        if not (len(code) == 6 and code.isdigit()):
-            raise InvalidInput(
-                "envelope.code_format",
-                "请输入短信中的 6 位数字验证码。",
-                "Enter the 6-digit code from the text message.",
-                "code",
-            )
-        services.sign_personal(party, code=code, user=request.user)
+        services.sign_personal(party, code=request.POST.get("code", ""), user=request.user)
         return None
 
     return _act(request, party_id, do, "step-done")
@@ -447,9 +361,7 @@ def my_documents(request: HttpRequest) -> HttpResponse:
                     for d in envelope.documents.all()
                 ],
                 "date": envelope.completed_at or envelope.ended_at or envelope.sent_at,
-                "to_sign": mine is not None
-                and mine.status == Party.Status.READY
-                and envelope.status == Envelope.Status.SENT,
+                "to_sign": mine is not None and policy.can_act_as_party(mine).allowed,
             }
         )
     groups = [
@@ -466,4 +378,4 @@ def my_document_pdf(request: HttpRequest, envelope_id, position: int) -> HttpRes
     envelope = get_scoped(Envelope, request.user, envelope_id)
     if services.party_of(request.user, envelope) is None:
         raise NotFound()
-    return document_response(request, envelope, position)
+    return pdf_response(request, services.document_download(request.user, envelope, position))

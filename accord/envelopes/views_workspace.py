@@ -9,12 +9,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accord.core.errors import NotFound
 from accord.core.pages import staff_page
-from accord.envelopes import archive, workspace
-from accord.envelopes.api_workspace import (
-    archive_download,
-    evidence_envelope,
-    evidence_response,
-)
+from accord.core.scoping import get_scoped
+from accord.envelopes import archive, services, workspace
+from accord.envelopes.http import archive_response, pdf_response
 from accord.envelopes.models import Envelope
 
 URGENCY_BADGES = {
@@ -75,11 +72,12 @@ def start_archive_export(request: HttpRequest, public_id) -> HttpResponse:
 @require_GET
 def download_archive_export(request: HttpRequest, public_id, export_id) -> HttpResponseBase:
     enterprise = workspace.hr_enterprise(request.user, public_id)
-    return archive_download(request, enterprise, str(export_id))
+    state, handle = archive.open_archive(enterprise, str(export_id))
+    return archive_response(enterprise, state, handle)
 
 
 @staff_page()
 @require_GET
 def evidence_pdf(request: HttpRequest, public_id) -> HttpResponse:
-    envelope = evidence_envelope(request.user, public_id)
-    return evidence_response(request, envelope)
+    envelope = get_scoped(Envelope, request.user, public_id)
+    return pdf_response(request, services.evidence_report(request.user, envelope))

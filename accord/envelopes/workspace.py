@@ -25,6 +25,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, DocumentKind, MinimumWage
+from accord.core.errors import NotFound
+from accord.core.scoping import get_scoped
 from accord.envelopes.models import Envelope
 from accord.identity.models import Employment, Enterprise
 
@@ -413,9 +415,6 @@ def workspace_enterprise(user, public_id) -> Enterprise:
     """The enterprise whose workspace ``user`` may read: its HR, or the bureau (read-only).
 
     Anyone else -- another enterprise's HR, a street officer, a worker -- gets 404."""
-    from accord.core.errors import NotFound
-    from accord.core.scoping import get_scoped
-
     enterprise = get_scoped(Enterprise, user, public_id)
     if enterprise.pk in user.enterprise_ids or user.has_role(*READERS):
         return enterprise
@@ -424,9 +423,6 @@ def workspace_enterprise(user, public_id) -> Enterprise:
 
 def hr_enterprise(user, public_id) -> Enterprise:
     """The enterprise, for its own HR only (the archive export: personal data); 404 otherwise."""
-    from accord.core.errors import NotFound
-    from accord.core.scoping import get_scoped
-
     enterprise = get_scoped(Enterprise, user, public_id)
     if enterprise.pk in user.enterprise_ids:
         return enterprise

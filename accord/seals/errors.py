@@ -163,3 +163,11 @@ APPROVAL_EXPIRED = E.forbidden(
     "The approval to seal this document is older than {days} days; ask for a new one.",
     "document",
 )
+
+# ---- who may seal at all: a person with a second factor, never an API token (Art. 13) ------
+SEAL_NEEDS_PERSON = E.invalid(
+    "envelope.seal_needs_person",
+    "盖章须由授权人事人员本人使用动态口令完成，API 令牌不能盖章。",
+    "Sealing needs an authorised HR person with their second factor; a token cannot seal.",
+)
+SEAL_NOT_FOUND = NOT_FOUND

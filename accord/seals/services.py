@@ -26,7 +26,7 @@ from accord.contracts.models import LABOUR_CONTRACT_KINDS
 from accord.core import audit
 from accord.core.context import current_actor
 from accord.core.errors import AccordError, Conflict
-from accord.identity.models import Enterprise
+from accord.identity.models import Enterprise, Role, User
 from accord.seals.approvals import decide_approval, request_approval
 from accord.seals.errors import (
     APPROVAL_EXPIRED,
@@ -44,6 +44,8 @@ from accord.seals.errors import (
     NOT_ACTIVE,
     NOT_MANAGER,
     POLICY_CONFLICTS_WITH_GRANTS,
+    SEAL_NEEDS_PERSON,
+    SEAL_NOT_FOUND,
 )
 from accord.seals.models import Power, Seal, SealApproval, SealGrant, SealPolicy, SealUsage
 from accord.seals.rules import (
@@ -90,7 +92,9 @@ __all__ = [
     "powers_by_seal",
     "powers_of",
     "request_approval",
+    "require_person_for_sealing",
     "revoke_grant",
+    "seal_for_document",
     "set_status",
     "setup_default_seals",
     "update_policy",
@@ -485,3 +489,54 @@ def setup_default_seals(
             if exc.code not in ("seal.grant_exists", "seal.power_combination_forbidden"):
                 raise
     return seal
+
+
+# ---- who may seal (issue #10: one home for the routers and the services) ---------------------
+
+
+def require_person_for_sealing(principal) -> None:
+    """Sole control (Electronic Signature Law Art. 13): a seal is used by a person with their own
+    second factor, never by an API token (which only drafts and sends)."""
+    if getattr(principal, "token", None) is not None:
+        raise SEAL_NEEDS_PERSON()
+
+
+def seal_for_document(enterprise: Enterprise, document_kind: str, seal_id=None) -> Seal:
+    """The seal named (one of this enterprise's only: another's is 404), else the default one."""
+    if seal_id:
+        seal = Seal.objects.filter(public_id=seal_id, enterprise=enterprise).first()
+        if seal is None:
+            raise SEAL_NOT_FOUND()
+        return seal
+    return default_seal(enterprise, document_kind)
+
+
+def sealing_users(enterprise: Enterprise, limit: int = 50) -> list:
+    """The HR users of the enterprise who hold the use power on one of its active seals."""
+    holders = SealGrant.objects.filter(
+        seal__enterprise=enterprise,
+        seal__status=Seal.Status.ACTIVE,
+        power=Power.USE,
+        revoked_at__isnull=True,
+    ).values("user_id")
+    return list(
+        User.objects.filter(
+            pk__in=holders,
+            is_active=True,
+            memberships__enterprise=enterprise,
+            memberships__role=Role.HR,
+            memberships__active=True,
+        )
+        .select_related("person")
+        .distinct()
+        .order_by("username")[:limit]
+    )
+
+
+def approvals_of_documents(enterprise: Enterprise, digests: list[str], limit: int = 10) -> list:
+    """The latest sealing approvals asked for these exact documents (by SHA-256)."""
+    return list(
+        SealApproval.objects.filter(
+            seal__enterprise=enterprise, document_sha256__in=digests
+        ).order_by("-created_at")[:limit]
+    )

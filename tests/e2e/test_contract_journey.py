@@ -161,6 +161,10 @@ def test_hr_authors_sends_seals_the_worker_signs_and_verify_tells_valid_from_tam
     phone.wait_for_load_state("networkidle")  # the page images of the document
     shot(phone, "worker-phone", 1800)
     base = f"/api/v1/envelopes/{envelope.public_id}"
+    # MOHRSS 2021 No. 54: the worker agrees to the electronic form after reading every page.
+    total = sum(d.pages for d in envelope.documents.all())
+    assert _api(phone, "POST", f"{base}/consent").status == 422
+    assert _api(phone, "POST", f"{base}/read", {"pages": total}).status == 200
     assert _api(phone, "POST", f"{base}/consent").status == 200
     assert _api(phone, "PUT", f"{base}/signature-image", {"png_base64": PNG}).status == 204
     assert _api(phone, "POST", f"{base}/signing-code").status == 202

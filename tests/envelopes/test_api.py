@@ -114,6 +114,11 @@ def test_hr_seals_and_the_worker_signs_through_the_api(client, shop):
     mine = client.get("/api/v1/envelopes").json()
     assert [e["id"] for e in mine["results"]] == [eid]
     assert mine["results"][0]["my_party"]
+    pages = sum(d["pages"] for d in mine["results"][0]["documents"])
+    read = client.post(
+        f"/api/v1/envelopes/{eid}/read", {"pages": pages}, content_type="application/json"
+    )
+    assert read.json() == {"read_pages": pages, "total": pages}  # MOHRSS 54: read, then agree
     assert client.post(f"/api/v1/envelopes/{eid}/consent").status_code == 200
     png = base64.b64encode(PNG).decode()
     assert (

@@ -176,6 +176,10 @@ def test_sensitive_kind_shows_request_approval_instead_of_the_seal_form(shop):
         shop.enterprise, user=shop.manager, name="公章", kind=Seal.Kind.OFFICIAL
     )
     seals.grant_power(official, user=shop.manager, grantee=shop.hr, power="use")
+    # A termination notice ends a signed labour contract (LCL Art. 10, 36–50).
+    Envelope.objects.filter(pk=_contract(shop).pk).update(
+        status=Envelope.Status.COMPLETED, completed_at=timezone.now()
+    )
     notice = drafting.create_from_template(
         enterprise=shop.enterprise,
         person=shop.worker,
@@ -399,7 +403,7 @@ def test_list_and_timeline_queries_stay_flat_as_documents_grow(shop):
     urls = ["/envelopes/", f"/employments/{shop.job.public_id}/timeline"]
     few = [count(url) for url in urls]
     for _ in range(4):
-        drafting.create_from_template(
+        offer = drafting.create_from_template(
             enterprise=shop.enterprise,
             person=shop.worker,
             version=published("offer"),
@@ -407,6 +411,8 @@ def test_list_and_timeline_queries_stay_flat_as_documents_grow(shop):
             created_by=shop.hr,
             employment=shop.job,
         )
+        # One offer out at a time (lifecycle): each taken back before the next.
+        services.withdraw(offer, user=shop.hr, reason="岗位调整")
     assert [count(url) for url in urls] == few
 
 

@@ -41,6 +41,20 @@ def _signed_contract(shop, code="labour-fixed", **over) -> Envelope:
     return envelope
 
 
+def _later_start(days=400, probation=True) -> dict:
+    """A further contract's dates: never a second contract from the same start (LCL Art. 10)."""
+    start = timezone.localdate() + dt.timedelta(days=days)
+    dates = {
+        "start_date": start.isoformat(),
+        "end_date": start.replace(year=start.year + 3).isoformat(),
+    }
+    if probation:
+        dates["probation_end_date"] = (start + dt.timedelta(days=90)).isoformat()
+    else:
+        dates.update(probation_end_date="", probation_wage="")
+    return dates
+
+
 def _end(job, day=None):
     Employment.objects.filter(pk=job.pk).update(end_date=day or timezone.localdate())
     job.refresh_from_db()
@@ -62,7 +76,7 @@ def test_lcl_art19_confirmation_only_after_a_signed_contract_with_probation(shop
     with pytest.raises(Conflict) as err:
         lifecycle.require_fits(shop.job, DocumentKind.CONFIRMATION)
     assert "第十九条" in err.value.message_zh  # no probation agreed: nothing to confirm
-    _signed_contract(shop)
+    _signed_contract(shop, **_later_start())
     lifecycle.require_fits(shop.job, DocumentKind.CONFIRMATION)
     assert not _allowed(shop.job)[DocumentKind.OFFER]  # the contract is signed: no offer now
 
@@ -101,7 +115,7 @@ def test_lcl_art46_only_a_fixed_term_contract_is_renewed(shop):
     with pytest.raises(Conflict) as err:
         lifecycle.require_fits(shop.job, DocumentKind.RENEWAL)
     assert "固定期限" in err.value.message_zh
-    _signed_contract(shop, probation_end_date="", probation_wage="")  # Art. 19: probation once
+    _signed_contract(shop, **_later_start(probation=False))  # Art. 19: probation once
     lifecycle.require_fits(shop.job, DocumentKind.RENEWAL)
 
 

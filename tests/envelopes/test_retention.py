@@ -13,6 +13,7 @@ from accord.core.errors import Conflict
 from accord.core.models import AuditEntry
 from accord.envelopes import drafting, retention, services
 from accord.envelopes.models import Envelope, Party, PartySignature
+from accord.identity.models import Employment
 from tests.envelopes.conftest import published, totp_code
 from tests.envelopes.test_services import _contract, _worker_signs
 
@@ -112,10 +113,13 @@ def test_envelope_being_signed_cannot_be_deleted(shop):
     assert err.value.code == "envelope.in_progress"
 
 
-def _offer(shop, **kw) -> Envelope:
+def _offer(shop, make_person, **kw) -> Envelope:
+    """An offer to a new hire of the shop (one offer out per employment, lifecycle.py)."""
+    person = make_person(name="新员工")
+    Employment.objects.create(person=person, enterprise=shop.enterprise, start_date="2026-12-01")
     return drafting.create_from_template(
         enterprise=shop.enterprise,
-        person=shop.worker,
+        person=person,
         version=published("offer"),
         fields={},
         created_by=shop.hr,
@@ -123,11 +127,11 @@ def _offer(shop, **kw) -> Envelope:
     )
 
 
-def test_purge_drafts_deletes_only_old_never_sent_drafts(shop, completed, guard):
-    old_draft = _offer(shop)
-    new_draft = _offer(shop)
-    sent = _offer(shop, send=True)
-    withdrawn = _offer(shop)
+def test_purge_drafts_deletes_only_old_never_sent_drafts(shop, completed, guard, make_person):
+    old_draft = _offer(shop, make_person)
+    new_draft = _offer(shop, make_person)
+    sent = _offer(shop, make_person, send=True)
+    withdrawn = _offer(shop, make_person)
     services.withdraw(withdrawn, user=shop.hr, reason="填错")
     old = timezone.now() - dt.timedelta(days=40)
     Envelope.objects.filter(pk__in=[old_draft.pk, sent.pk, withdrawn.pk, completed.pk]).update(

@@ -163,6 +163,7 @@ def test_signing_code_is_bound_to_the_document_and_a_wrong_code_signs_nothing(sh
     with pytest.raises(Conflict) as err:
         services.request_code(party)
     assert err.value.code == "envelope.consent_required"
+    services.record_view(party, services.total_pages(envelope))  # MOHRSS 54: read, then agree
     services.record_consent(party)
     services.save_signature_image(party, PNG)
     services.request_code(party)

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accord.core.events import deliver_pending
 from accord.core.models import AuditEntry, SmsMessage
@@ -339,8 +341,16 @@ def test_lcl_art16_my_documents_lists_every_employer_including_a_closed_one(
     deliver_pending()
     _sign_through_pages(_worker_client(shop), _worker_party(old))
     Enterprise.objects.filter(pk=other.pk).update(status=Enterprise.Status.CLOSED)
-    # A second contract with the same employer: no second probation (LCL Art. 19).
-    no_probation = {k: v for k, v in contract_fields().items() if not k.startswith("probation")}
+    # A second contract with the same employer, from a later start (never a second one from the
+    # same start, LCL Art. 10): no second probation (LCL Art. 19).
+    later = dt.date.fromisoformat(contract_fields()["end_date"])
+    no_probation = {
+        k: v
+        for k, v in contract_fields(
+            start_date=later.isoformat(), end_date=later.replace(year=later.year + 3).isoformat()
+        ).items()
+        if not k.startswith("probation")
+    }
     pending = _sealed(shop, fields=no_probation)
     # Another worker's envelope in the same enterprise is not listed.
     stranger = make_user("worker")
@@ -409,11 +419,24 @@ def test_my_documents_query_count_stays_flat_as_documents_grow(shop):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    no_probation = {k: v for k, v in contract_fields().items() if not k.startswith("probation")}
+    starts = iter(range(1, 100))
+
+    def no_probation() -> dict:
+        # One labour contract per start date (LCL Art. 10): each from its own start.
+        start = timezone.localdate() + dt.timedelta(days=next(starts))
+        fields = contract_fields(
+            start_date=start.isoformat(), end_date=start.replace(year=start.year + 3).isoformat()
+        )
+        return {k: v for k, v in fields.items() if not k.startswith("probation")}
 
     def add(n):
         for _ in range(n):
-            envelope = _contract(shop, send=True, fields=no_probation)
+            fields = no_probation()
+            # One contract out at a time per employment (lifecycle.py): a job each.
+            job = Employment.objects.create(
+                person=shop.worker, enterprise=shop.enterprise, start_date=fields["start_date"]
+            )
+            envelope = _contract(shop, send=True, fields=fields, employment=job)
             # Its turn has come (as after the seal): the worker sees it in the list.
             Party.objects.filter(envelope=envelope, role=Party.Role.WORKER).update(
                 status=Party.Status.READY
