@@ -267,75 +267,7 @@ def check_layers(root: Path) -> list[Violation]:
 # when their branch is merged. Exact: (file, rule, target) → how many times. The test fails on
 # one more, and on one fewer (then lower the count here), so the list can only shrink; it must
 # be empty once the issue is integrated.
-ENVELOPES = "owned by the envelopes helper, removed at merge"
-BATCH = "owned by the batch helper, removed at merge"
-ALLOWED: dict[str, tuple[str, dict[str, int]]] = {
-    "accord/envelopes/api_workspace.py": (
-        ENVELOPES,
-        {
-            "import-in-function accord.core.errors": 1,
-        },
-    ),
-    "accord/envelopes/archive.py": (
-        ENVELOPES,
-        {
-            "import-in-function accord.ledger.checkpoints": 1,
-            "import-in-function accord.ledger.models": 1,
-            "import-in-function accord.ledger.services": 1,
-            "import-in-function accord.signing.providers": 1,
-        },
-    ),
-    "accord/envelopes/batch_tasks.py": (
-        BATCH,
-        {
-            "import-in-function accord.core.errors": 1,
-            "import-in-function accord.identity.models": 1,
-        },
-    ),
-    "accord/envelopes/batches.py": (
-        BATCH,
-        {
-            "import-in-function accord.core.events": 1,
-        },
-    ),
-    "accord/envelopes/evidence.py": (
-        ENVELOPES,
-        {
-            "import-in-function accord.identity.models": 1,
-            "import-in-function accord.ledger.merkle": 1,
-            "import-in-function accord.ledger.services": 1,
-            "import-in-function accord.seals.models": 1,
-            "import-in-function accord.signing.services": 1,
-            "import-in-function accord.signing.verify": 1,
-        },
-    ),
-    "accord/envelopes/services.py": (
-        ENVELOPES,
-        {
-            "import-in-function accord.core.errors": 1,
-            "import-in-function accord.core.notifications": 2,
-            "import-in-function accord.identity.auth": 1,
-            "import-in-function accord.identity.employment": 2,
-            "import-in-function accord.identity.models": 1,
-            "import-in-function accord.seals.models": 1,
-            "import-in-function accord.seals.services": 4,
-        },
-    ),
-    "accord/envelopes/views_hr.py": (
-        ENVELOPES,
-        {
-            "import-in-function accord.seals.models": 2,
-            "import-in-function accord.seals.services": 1,
-        },
-    ),
-    "accord/envelopes/workspace.py": (
-        ENVELOPES,
-        {
-            "import-in-function accord.core.errors": 2,
-            "import-in-function accord.core.scoping": 2,
-        },
-    ),
-}
+ALLOWED: dict[str, tuple[str, dict[str, int]]] = {}
 
 
 def _allowed() -> Counter[tuple[str, str, str]]:

@@ -19,14 +19,15 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from accord.contracts import batch as sheet
-from accord.contracts.models import TemplateVersion
+from accord.contracts import templates as contract_templates
 from accord.core.api import principal
-from accord.core.errors import InvalidInput, NotFound, forbidden
+from accord.core.errors import forbidden
 from accord.core.pagination import ListMeta, page_response, paginate
 from accord.core.scoping import get_scoped, scoped
 from accord.envelopes import batches
 from accord.envelopes.models import Batch
 from accord.identity.scoping import managed_enterprise, manages_enterprise
+from accord.seals import services as seal_services
 
 router = Router(tags=["envelopes"])
 
@@ -140,13 +141,7 @@ def upload_batch(
     nothing is sent until the batch is started."""
     who = principal(request)
     enterprise = managed_enterprise(who, enterprise_id)
-    version = (
-        TemplateVersion.objects.select_related("template")
-        .filter(public_id=template_version)
-        .first()
-    )
-    if version is None:
-        raise NotFound("contracts.template_not_found", "template_version")
+    version = contract_templates.usable_version(enterprise, template_version)
     batch, created = batches.upload(
         enterprise,
         data=file.read(sheet.MAX_BYTES + 1),
@@ -194,12 +189,6 @@ def seal_batch(request: HttpRequest, batch_id: str, payload: SealIn):
     code, in the task worker (progress in ``seal``)."""
     batch = _managed(request, _get(request, batch_id))
     who = principal(request)
-    if getattr(who, "token", None) is not None:
-        # Sole control (Electronic Signature Law Art. 13): a seal is used by a person.
-        raise InvalidInput(
-            "envelope.seal_needs_person",
-            "盖章须由授权人事人员本人使用动态口令完成，API 令牌不能盖章。",
-            "Sealing needs an authorised HR person with their second factor; a token cannot seal.",
-        )
+    seal_services.require_person_for_sealing(who)  # Electronic Signature Law Art. 13
     batches.start_seal_all(batch, user=who, otp_token=payload.otp)
     return Status(202, batch_out(_get(request, batch_id)))

@@ -24,9 +24,10 @@ from accord.contracts import checkup, rules
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, TemplateVersion
 from accord.contracts.render import render_document
 from accord.core.crypto import blind_index, mask_id_number, mask_phone
-from accord.core.errors import AccordError, Conflict, InvalidInput, Problem
-from accord.envelopes import drafting, lifecycle, services
+from accord.core.errors import AccordError, Problem
+from accord.envelopes import drafting, errors, lifecycle, services
 from accord.envelopes.models import Batch, Envelope
+from accord.identity import errors as identity_errors
 from accord.identity.models import Employment, Enterprise, Person, User
 from accord.identity.services import person_index
 from accord.identity.validators import clean_id_document
@@ -113,32 +114,16 @@ def _known(enterprise: Enterprise, rows: list[dict[str, Any]], keys: list[str]) 
     return _Known(done, people, phone_owners, accounts, jobs, starts, probation)
 
 
-def _name_mismatch() -> Conflict:
-    return Conflict(
-        "identity.person_name_mismatch",
-        "该证件号码已登记在另一姓名下，请核对姓名与证件。",
-        "This document number is registered under another name; check both.",
-        "name",
-    )
+def _name_mismatch() -> AccordError:
+    return identity_errors.PERSON_NAME_MISMATCH()
 
 
-def _phone_taken() -> Conflict:
-    return Conflict(
-        "identity.phone_duplicate",
-        "该手机号码已被其他人员使用。",
-        "This phone number belongs to another person.",
-        "phone",
-    )
+def _phone_taken() -> AccordError:
+    return identity_errors.PHONE_DUPLICATE()
 
 
-def _contract_exists(day: str) -> Conflict:
-    return Conflict(
-        "batch.contract_exists",
-        f"该劳动者已有自 {day} 起的劳动合同（签署中或已签署），本行不再发送。",
-        f"This worker already has a labour contract from {day} (being signed or signed); "
-        "this row is not sent again.",
-        "id_number",
-    )
+def _contract_exists(day: str) -> AccordError:
+    return errors.BATCH_CONTRACT_EXISTS(day=day)
 
 
 class _Checker:
@@ -200,12 +185,7 @@ class _Checker:
         start = str(fields.get("start_date") or "")[:10]
         if job is None:
             if date.fromisoformat(start) > self.today + MAX_START_AHEAD:
-                raise InvalidInput(
-                    "identity.start_date_too_far",
-                    "入职日期不能晚于一年之后。",
-                    "The start date cannot be more than a year ahead.",
-                    "start_date",
-                )
+                raise identity_errors.START_DATE_TOO_FAR(field="start_date")
         if not new and start in self.known.contract_starts.get(person.pk, ()):
             # One labour contract per worker and start (services.existing_labour_contract).
             raise _contract_exists(start)
@@ -220,14 +200,14 @@ class _Checker:
             if f.severity == "error"
         ]
         if problems:
-            raise InvalidInput.from_problems(problems, code="contract.unlawful_draft")
-        if not person.phone:  # services._check_parties: a signer needs a phone for link and code
-            raise InvalidInput(
-                "envelope.party_phone_missing",
-                "签署人未登记手机号，无法接收签署通知和验证码。",
-                "The signer has no phone number for the signing link and code.",
-                "phone",
+            raise errors.UNLAWFUL_DRAFT(
+                problems[0].field,
+                problems=problems,
+                first_zh=problems[0].message_zh,
+                first_en=problems[0].message_en,
             )
+        if not person.phone:  # services._check_parties: a signer needs a phone for link and code
+            raise errors.PARTY_PHONE_MISSING(field="phone")
         if new and person.phone_index:
             self._phones_taken.add(person.phone_index)  # a later row may not take it again
         number = services.new_number()

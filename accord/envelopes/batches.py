@@ -31,12 +31,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.contracts import batch as sheet
+from accord.contracts import templates as contract_templates
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, DocumentKind, TemplateVersion
 from accord.core import audit
 from accord.core.context import Actor, acting_as
 from accord.core.crypto import decrypt, encrypt
 from accord.core.errors import AccordError, Conflict, InvalidInput, NotFound, Problem
 from accord.envelopes import batch_send as sending
+from accord.envelopes import errors
 from accord.envelopes.models import Batch, BatchChunk, Envelope, Party
 from accord.identity.models import Enterprise
 
@@ -161,22 +163,10 @@ def check(data: bytes, version: TemplateVersion) -> sheet.BatchCheck:
 
 
 def _version_for(enterprise: Enterprise, version: TemplateVersion) -> TemplateVersion:
-    if version.template.enterprise_id not in (None, enterprise.pk):
-        raise NotFound("contracts.template_not_found", "template_version")
-    if version.status != TemplateVersion.Status.PUBLISHED:
-        raise InvalidInput(
-            "envelope.template_not_published",
-            "只能使用已发布的模板版本。",
-            "Only a published template version can be used.",
-            "template_version",
-        )
+    # The one home of which versions an enterprise may use: its own or the platform's, published.
+    version = contract_templates.usable_version(enterprise, version.public_id)
     if version.template.kind not in LABOUR_CONTRACT_KINDS:
-        raise InvalidInput(
-            "batch.template_not_labour_contract",
-            "批量发起只能使用劳动合同模板。",
-            "A batch sends labour contracts: choose a labour contract template.",
-            "template_version",
-        )
+        raise errors.BATCH_TEMPLATE_NOT_LABOUR_CONTRACT()
     return version
 
 

@@ -7,6 +7,7 @@ The code strings are the ones clients already rely on (``envelope.not_a_party`` 
 from __future__ import annotations
 
 from accord.core.errors import catalogue
+from accord.identity.errors import EMPLOYMENT_NOT_FOUND, PERSON_NOT_FOUND, USER_NOT_FOUND
 
 E = catalogue("envelopes")
 
@@ -90,6 +91,20 @@ UNLAWFUL_DRAFT = E.invalid(
     "contract.unlawful_draft",
     "合同草稿不符合劳动法律规定：{first_zh}",
     "The draft breaks labour law: {first_en}",
+)
+BATCH_TEMPLATE_NOT_LABOUR_CONTRACT = E.invalid(
+    "batch.template_not_labour_contract",
+    "批量发起只能使用劳动合同模板。",
+    "A batch sends labour contracts: choose a labour contract template.",
+    "template_version",
+)
+# A batch row for a worker who already has a labour contract from that start (LCL Art. 10).
+BATCH_CONTRACT_EXISTS = E.conflict(
+    "batch.contract_exists",
+    "该劳动者已有自 {day} 起的劳动合同（签署中或已签署），本行不再发送。",
+    "This worker already has a labour contract from {day} (being signed or signed); "
+    "this row is not sent again.",
+    "id_number",
 )
 CONTRACT_EXISTS = E.conflict(
     "envelope.contract_exists",
@@ -234,6 +249,4 @@ ARCHIVE_NOT_READY = E.conflict(
 )
 
 # ---- another enterprise's objects look like nothing at all (404, never a 403) -----------------
-PERSON_NOT_FOUND = E.not_found("identity.person_not_found")
-EMPLOYMENT_NOT_FOUND = E.not_found("identity.employment_not_found", "employment")
-USER_NOT_FOUND = E.not_found("identity.user_not_found")
+__all__ = ["EMPLOYMENT_NOT_FOUND", "PERSON_NOT_FOUND", "USER_NOT_FOUND"]  # and the codes below

@@ -173,7 +173,7 @@ PHONE_DUPLICATE = E.conflict(
     "This phone number belongs to another person.",
 )
 PERSON_NOT_FOUND = E.not_found("identity.person_not_found")
-EMPLOYMENT_NOT_FOUND = E.not_found("identity.employment_not_found")
+EMPLOYMENT_NOT_FOUND = E.not_found("identity.employment_not_found", "employment")
 USER_NOT_FOUND = E.not_found("identity.user_not_found")
 
 # ---- imports (the registry CSV here; other apps' spreadsheets share the size limit) --------

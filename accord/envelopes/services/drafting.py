@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, DocumentKind, TemplateVersion
 from accord.core import audit
-from accord.core.errors import InvalidInput, Problem
+from accord.core.errors import REQUIRED, InvalidInput, Problem
 from accord.envelopes import errors, lifecycle
 from accord.envelopes.models import Envelope, EnvelopeDocument, Party
 from accord.envelopes.services.base import MAX_DOCUMENT_BYTES, MAX_DOCUMENTS, new_number
@@ -324,7 +324,7 @@ def create_envelope(
         raise errors.KIND_UNKNOWN()
     title = (title or "").strip()
     if not title:
-        raise InvalidInput("core.required", "此项为必填项。", "This field is required.", "title")
+        raise REQUIRED(field="title")
     employment = employment_for(enterprise, person, employment)
     if not checked:
         require_draftable(
