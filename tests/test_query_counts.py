@@ -102,19 +102,22 @@ def _batch_problems_page(world: World, n: int) -> list[str]:
 
 
 def _timeline(world: World, n: int) -> list[str]:
-    """Offers made for the world's employment: each is an event on its timeline."""
+    """Offers made for the world's employment, each withdrawn before the next (one of a kind at
+    a time, lifecycle.require_fits): each is an event on its timeline."""
     job = world.named["employment"]
-    return [
-        factories.EnvelopeFactory(
+    made = []
+    for _ in range(n):
+        envelope = factories.EnvelopeFactory(
             enterprise=world.enterprise,
             person=job.person,
             employment=job,
             version=factories.published("offer"),
             fields={},
             created_by=world.users["owner"],
-        ).number
-        for _ in range(n)
-    ]
+        )
+        envelopes.withdraw(envelope, user=world.users["owner"], reason="重新发起")
+        made.append(envelope.number)
+    return made
 
 
 def _batch_problems(world: World, n: int) -> list[str]:
@@ -253,6 +256,8 @@ def _my_documents(world: World, n: int) -> list[str]:
         TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
         code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
         envelopes.seal(envelope, user=clerk, otp_token=f"{code:06d}")
+        # One labour contract of a kind open at a time (lifecycle): end this one before the next.
+        envelopes.void(envelope, user=clerk, reason="重新订立")
         made.append(envelope.number)
     return made
 

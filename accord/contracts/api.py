@@ -19,9 +19,10 @@ from accord.core.api import principal
 from accord.core.errors import FORBIDDEN, INVALID_REQUEST
 from accord.core.middleware import client_ip, json_body
 from accord.core.pagination import ListMeta, page_response, paginate
+from accord.core.roles import BUREAU_ACTS
 from accord.core.scoping import get_scoped, scoped
-from accord.identity.models import Enterprise, Role
-from accord.identity.scoping import managed_enterprise
+from accord.identity.models import Enterprise
+from accord.identity.selectors import managed_enterprise
 
 router = Router(tags=["contracts"])
 
@@ -151,7 +152,7 @@ def create_template(request: HttpRequest, payload: TemplateIn):
         enterprise = get_scoped(Enterprise, who, payload.enterprise)
         if enterprise.pk not in who.enterprise_ids:
             raise FORBIDDEN("enterprise")
-    elif not who.has_role(Role.ADMIN, Role.BUREAU_OFFICER):
+    elif not who.has_role(*BUREAU_ACTS):
         raise FORBIDDEN("enterprise")
     version = templates.create_template(
         enterprise=enterprise,

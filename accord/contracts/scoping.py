@@ -3,9 +3,8 @@
 from django.db.models import Q, QuerySet
 
 from accord.contracts.models import ContractTemplate, TemplateVersion
-from accord.core.roles import BUREAU_READS
+from accord.core.roles import BUREAU_ACTS, BUREAU_READS
 from accord.core.scoping import scope_for
-from accord.identity.models import Role
 
 ALL_SEEING = BUREAU_READS  # accord.core.roles
 
@@ -33,5 +32,5 @@ def versions_for(user) -> QuerySet[TemplateVersion]:
 
 def can_edit(user, template: ContractTemplate) -> bool:
     if template.enterprise_id is None:
-        return user.has_role(Role.ADMIN, Role.BUREAU_OFFICER)
+        return user.has_role(*BUREAU_ACTS)
     return template.enterprise_id in user.enterprise_ids

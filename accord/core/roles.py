@@ -42,6 +42,8 @@ BUREAU_ACTS = frozenset({Role.ADMIN, Role.BUREAU_OFFICER})
 PERSONAL_DATA_ROLES = frozenset({Role.ADMIN, Role.BUREAU_OFFICER, Role.HR})
 #: Roles that read the audit log unscoped; HR reads the entries of its own enterprise.
 AUDIT_READS = frozenset({Role.ADMIN, Role.AUDITOR})
+#: The enterprise's records pages (documents, seals, batches): its HR and the bureau, scoped.
+ENTERPRISE_RECORD_READS = BUREAU_READS | {Role.HR}
 #: The district overview (counts by street and industry): the bureau and the street offices.
 DISTRICT_READS = BUREAU_READS | {Role.STREET_OFFICER}
 #: Roles that open the enterprise and people lists (each scoped to what the user may see).

@@ -19,7 +19,7 @@ from accord.core.scoping import get_scoped, scoped
 from accord.envelopes import drafting, services
 from accord.envelopes.http import pdf_response
 from accord.envelopes.models import Envelope, Party
-from accord.identity.scoping import managed_enterprise
+from accord.identity.selectors import managed_enterprise
 from accord.seals import services as seals
 
 router = Router(tags=["envelopes"])

@@ -26,7 +26,7 @@ from accord.core.pagination import ListMeta, page_response, paginate
 from accord.core.scoping import get_scoped, scoped
 from accord.envelopes import batches
 from accord.envelopes.models import Batch
-from accord.identity.scoping import managed_enterprise, manages_enterprise
+from accord.identity.selectors import managed_enterprise, may_act_for
 from accord.seals import services as seal_services
 
 router = Router(tags=["envelopes"])
@@ -123,7 +123,7 @@ def _get(request: HttpRequest, batch_id) -> Batch:
 
 
 def _managed(request: HttpRequest, batch: Batch) -> Batch:
-    if not manages_enterprise(principal(request), batch.enterprise):
+    if not may_act_for(principal(request), batch.enterprise):
         raise forbidden()
     return batch
 

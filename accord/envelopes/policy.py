@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accord.core.errors import ErrorCode
+from accord.core.roles import BUREAU_READS
 from accord.envelopes import errors
 from accord.envelopes.models import Envelope, Party
-from accord.identity.models import Person, Role
+from accord.identity.models import Person
 
-ALL_SEEING = (Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)
+ALL_SEEING = tuple(BUREAU_READS)
 VERIFIED_LEVELS = (Person.Level.REGISTRY, Person.Level.IN_PERSON)
 
 ACTION_ZH = {"send": "发送", "withdraw": "撤回", "void": "作废", "sign": "签署", "seal": "盖章"}

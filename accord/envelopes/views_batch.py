@@ -13,20 +13,21 @@ from django.views.decorators.http import require_POST
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, TemplateVersion
 from accord.core.errors import AccordError, InvalidInput, NotFound
 from accord.core.pages import staff_page
+from accord.core.roles import ENTERPRISE_RECORD_READS
 from accord.core.scoping import get_scoped, scoped
 from accord.envelopes import batches
 from accord.envelopes.models import Batch
 from accord.envelopes.scoping import ALL_SEEING
-from accord.identity.models import Enterprise, Role
-from accord.identity.scoping import manages_enterprise
+from accord.identity.models import Enterprise
+from accord.identity.selectors import may_act_for
 
-BATCH_ROLES = (Role.HR, Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)
+BATCH_ROLES = tuple(ENTERPRISE_RECORD_READS)
 HTMX_STOP_POLLING = 286  # htmx stops an `every 2s` trigger on this status
 
 
 def _enterprise(request: HttpRequest, public_id) -> Enterprise:
     enterprise = get_scoped(Enterprise, request.user, public_id)
-    if not (manages_enterprise(request.user, enterprise) or request.user.has_role(*ALL_SEEING)):
+    if not (may_act_for(request.user, enterprise) or request.user.has_role(*ALL_SEEING)):
         raise NotFound()
     return enterprise
 
@@ -56,7 +57,7 @@ def batch_list(request: HttpRequest, public_id) -> HttpResponse:
         {
             "enterprise": enterprise,
             "batches": [(b, batches.progress(b)) for b in items],
-            "can_manage": manages_enterprise(request.user, enterprise),
+            "can_manage": may_act_for(request.user, enterprise),
         },
     )
 
@@ -64,7 +65,7 @@ def batch_list(request: HttpRequest, public_id) -> HttpResponse:
 @staff_page(*BATCH_ROLES)
 def batch_new(request: HttpRequest, public_id) -> HttpResponse:
     enterprise = _enterprise(request, public_id)
-    if not manages_enterprise(request.user, enterprise):
+    if not may_act_for(request.user, enterprise):
         raise NotFound()
     versions = list(_versions(enterprise))
     error, form = None, {"deadline_days": "7"}
@@ -125,7 +126,7 @@ def batch_new(request: HttpRequest, public_id) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, batch: Batch) -> dict:
     progress = batches.progress(batch)
-    can_manage = manages_enterprise(request.user, batch.enterprise)
+    can_manage = may_act_for(request.user, batch.enterprise)
     return {
         "batch": batch,
         "p": progress,
@@ -168,7 +169,7 @@ def batch_progress(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 def batch_start(request: HttpRequest, public_id) -> HttpResponse:
     batch = _batch(request, public_id)
-    if not manages_enterprise(request.user, batch.enterprise):
+    if not may_act_for(request.user, batch.enterprise):
         raise NotFound()
     try:
         batches.start(batch, user=request.user)
@@ -183,7 +184,7 @@ def batch_start(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 def batch_seal(request: HttpRequest, public_id) -> HttpResponse:
     batch = _batch(request, public_id)
-    if not manages_enterprise(request.user, batch.enterprise):
+    if not may_act_for(request.user, batch.enterprise):
         raise NotFound()
     try:
         batches.start_seal_all(batch, user=request.user, otp_token=request.POST.get("otp", ""))

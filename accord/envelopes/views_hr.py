@@ -23,6 +23,7 @@ from accord.contracts.models import LABOUR_CONTRACT_KINDS, DocumentKind
 from accord.core.errors import AccordError, InvalidInput, NotFound, Problem
 from accord.core.models import AuditEntry
 from accord.core.pages import object_list, staff_page
+from accord.core.roles import ENTERPRISE_RECORD_READS
 from accord.core.scoping import get_scoped, scoped
 from accord.envelopes import drafting, lifecycle, policy, services
 from accord.envelopes.forms import KIND_LABELS, EnvelopeFieldsForm, EnvelopeFilter
@@ -30,7 +31,7 @@ from accord.envelopes.models import Envelope, Party, PartySignature
 from accord.identity.models import Employment, Enterprise, Person, Role
 from accord.seals import services as seals
 
-LIST_ROLES = (Role.HR, Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)
+LIST_ROLES = tuple(ENTERPRISE_RECORD_READS)
 ALL_SEEING = policy.ALL_SEEING
 
 

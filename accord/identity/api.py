@@ -13,13 +13,14 @@ from accord.core.api import SessionAuth, principal
 from accord.core.errors import forbidden
 from accord.core.models import AuditEntry
 from accord.core.pagination import ListMeta, filtered, page_response, paginate
+from accord.core.roles import BUREAU_ACTS
 from accord.core.scoping import get_scoped, scoped
 from accord.identity import auth as auth_services
 from accord.identity import employment, services
 from accord.identity.errors import IMPORT_TOO_LARGE
 from accord.identity.filters import AuditFilter, EmploymentFilter, EnterpriseFilter, PersonFilter
 from accord.identity.models import ApiToken, Employment, Enterprise, Person, Role
-from accord.identity.scoping import managed_enterprise
+from accord.identity.selectors import managed_enterprise
 
 router = Router(tags=["identity"])
 
@@ -220,7 +221,7 @@ def get_enterprise(request: HttpRequest, enterprise_id: str):
 
 @router.post("/enterprises", response={201: EnterpriseOut})
 def create_enterprise(request: HttpRequest, payload: EnterpriseIn):
-    require_role(request, Role.ADMIN, Role.BUREAU_OFFICER)
+    require_role(request, *BUREAU_ACTS)
     return Status(201, EnterpriseOut.from_model(services.create_enterprise(**payload.dict())))
 
 
@@ -229,7 +230,7 @@ def update_enterprise(request: HttpRequest, enterprise_id: str, payload: Enterpr
     who = principal(request)
     enterprise = get_scoped(Enterprise, who, enterprise_id)
     changes = payload.dict(exclude_unset=True)
-    if not who.has_role(Role.ADMIN, Role.BUREAU_OFFICER):
+    if not who.has_role(*BUREAU_ACTS):
         # HR keeps its own contact details current; registration facts are the bureau's.
         if not (
             enterprise.pk in who.enterprise_ids
@@ -285,7 +286,7 @@ def verify_person(request: HttpRequest, person_id: str):
 def import_registry(
     request: HttpRequest, file: UploadedFile = File(...), skip_bad_rows: bool = False
 ):
-    require_role(request, Role.ADMIN, Role.BUREAU_OFFICER)
+    require_role(request, *BUREAU_ACTS)
     if file.size and file.size > 20 * 1024 * 1024:
         raise IMPORT_TOO_LARGE("file")
     return services.import_registry(

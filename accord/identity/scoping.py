@@ -9,18 +9,11 @@ from accord.core.roles import AUDIT_READS, BUREAU_READS, PERSONAL_DATA_ROLES
 from accord.core.scoping import scope_for
 from accord.identity.models import Employment, Enterprise, Person
 
-# The gates moved to accord.identity.selectors; these names stay importable from here until
-# every caller imports them from there.
-from accord.identity.selectors import managed_enterprise
-from accord.identity.selectors import may_act_for as manages_enterprise
-
 __all__ = [
     "audit_for",
     "can_see_personal_data",
     "employments_for",
     "enterprises_for",
-    "managed_enterprise",
-    "manages_enterprise",
     "people_for",
 ]
 

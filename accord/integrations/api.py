@@ -19,7 +19,7 @@ from accord.core.errors import INVALID_FILTER, REQUIRED, forbidden
 from accord.core.pagination import ListMeta, page_response, paginate
 from accord.core.scoping import get_scoped
 from accord.identity.models import Enterprise
-from accord.identity.scoping import managed_enterprise, manages_enterprise
+from accord.identity.selectors import managed_enterprise, may_act_for
 from accord.integrations import sending, services
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
 from accord.integrations.topics import FORWARDABLE_TOPICS
@@ -249,6 +249,6 @@ def redeliver(request: HttpRequest, delivery_id: str):
     """Queue a delivery again from its first attempt, with the same ``Accord-Webhook-Id``."""
     who = principal(request)
     delivery = get_scoped(WebhookDelivery, who, delivery_id)
-    if not manages_enterprise(who, delivery.endpoint.enterprise):
+    if not may_act_for(who, delivery.endpoint.enterprise):
         raise forbidden()
     return _delivery_out(services.redeliver(delivery))

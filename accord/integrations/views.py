@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accord.core.errors import INVALID_REQUEST, AccordError
 from accord.core.scoping import get_scoped
-from accord.identity.scoping import managed_enterprise
+from accord.identity.selectors import managed_enterprise
 from accord.integrations import sending, services
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
 from accord.integrations.topics import ALL_TOPICS, FORWARDABLE_TOPICS

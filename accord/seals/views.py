@@ -18,6 +18,7 @@ from accord.contracts.models import DocumentKind
 from accord.core.errors import AccordError
 from accord.core.pages import staff_page
 from accord.core.pagination import paginate
+from accord.core.roles import ENTERPRISE_RECORD_READS
 from accord.core.scoping import get_scoped, scoped
 from accord.identity.models import Enterprise, Role, User
 from accord.seals import approvals, services
@@ -25,7 +26,7 @@ from accord.seals.api import approval_request_fields, filter_usage, find_grantee
 from accord.seals.models import Power, Seal, SealApproval, SealGrant, SealUsage
 from accord.seals.scoping import can_read_usage, seals_enterprise, usage_filter
 
-SEAL_ROLES = (Role.HR, Role.ADMIN, Role.BUREAU_OFFICER, Role.AUDITOR)
+SEAL_ROLES = tuple(ENTERPRISE_RECORD_READS)
 
 
 def arc_letters(text: str, *, radius: float = 35.0, span_per_char: float = 24.0) -> list[dict]:

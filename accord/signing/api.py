@@ -9,7 +9,7 @@ from accord.core.api import principal
 from accord.core.middleware import client_ip
 from accord.core.scoping import get_scoped
 from accord.identity.models import Enterprise
-from accord.identity.scoping import managed_enterprise
+from accord.identity.selectors import managed_enterprise
 from accord.signing import lookup, remote
 
 router = Router(tags=["signing"])

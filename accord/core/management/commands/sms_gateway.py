@@ -19,10 +19,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, secret, **opts):
         server = serve(host, port, secret)
-        bound_host, bound_port = server.server_address[:2]  # --port 0 takes a free port
-        self.stdout.write(
-            f"SMS gateway simulator on http://{bound_host}:{bound_port}/", ending="\n"
-        )
+        bound_port = server.server_address[1]  # --port 0 takes a free port
+        self.stdout.write(f"SMS gateway simulator on http://{host}:{bound_port}/", ending="\n")
         self.stdout.flush()
         try:
             server.serve_forever()

@@ -15,8 +15,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, secret, **opts):
         server = serve(host, port, secret)
-        bound_host, bound_port = server.server_address[:2]  # --port 0 takes a free port
-        self.stdout.write(f"signing vendor stand-in on http://{bound_host}:{bound_port}/")
+        bound_port = server.server_address[1]  # --port 0 takes a free port
+        self.stdout.write(f"signing vendor stand-in on http://{host}:{bound_port}/")
         self.stdout.flush()
         try:
             server.serve_forever()
