@@ -20,6 +20,13 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from accord.contracts import rules
 from accord.contracts.checkup import minimum_wage_on
+from accord.contracts.errors import (
+    BATCH_COLUMNS_MISSING,
+    BATCH_EMPTY,
+    BATCH_FILE_TOO_LARGE,
+    BATCH_NOT_A_SPREADSHEET,
+    BATCH_TOO_MANY_ROWS,
+)
 from accord.core.errors import InvalidInput, Problem
 from accord.identity.validators import clean_id_document, clean_name, clean_phone
 
@@ -114,41 +121,21 @@ def _date(value: Any) -> dt.date:
 
 def read_rows(data: bytes) -> tuple[list[str | None], list[list[Any]]]:
     if len(data) > MAX_BYTES:
-        raise InvalidInput(
-            "batch.file_too_large",
-            "文件不能超过 10 MB。",
-            "The file must be at most 10 MB.",
-            "file",
-        )
+        raise BATCH_FILE_TOO_LARGE()
     try:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=True)
     except (CalamineError, ValueError, OSError, IndexError) as exc:
-        raise InvalidInput(
-            "batch.not_a_spreadsheet",
-            "文件不是可读取的 Excel 表格（.xlsx）。",
-            f"The file is not a readable Excel workbook (.xlsx): {type(exc).__name__}.",
-            "file",
-        ) from None
+        raise BATCH_NOT_A_SPREADSHEET() from exc
     if not rows:
-        raise InvalidInput("batch.empty", "表格是空的。", "The spreadsheet is empty.", "file")
+        raise BATCH_EMPTY()
     header = [_header_key(h) for h in rows[0]]
     missing = [zh for key, zh, _en, required in COLUMNS if required and key not in header]
     if missing:
-        raise InvalidInput(
-            "batch.columns_missing",
-            f"缺少列：{'、'.join(missing)}。",
-            f"Missing columns: {', '.join(missing)}.",
-            "file",
-        )
+        raise BATCH_COLUMNS_MISSING(missing_zh="、".join(missing), missing_en=", ".join(missing))
     body = [r for r in rows[1:] if any(_text(v) for v in r)]
     if len(body) > MAX_ROWS:
-        raise InvalidInput(
-            "batch.too_many_rows",
-            f"一次最多 {MAX_ROWS} 行。",
-            f"At most {MAX_ROWS} rows at a time.",
-            "file",
-        )
+        raise BATCH_TOO_MANY_ROWS(most=MAX_ROWS)
     return header, body
 
 

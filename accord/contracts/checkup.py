@@ -8,8 +8,9 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 
 from accord.contracts import rules
+from accord.contracts.errors import TERM_TYPE_UNKNOWN
 from accord.contracts.models import MinimumWage
-from accord.core.errors import InvalidInput, Problem, ProblemList
+from accord.core.errors import INVALID_VALUE, REQUIRED, InvalidInput, Problem, ProblemList
 
 
 def minimum_wage_on(day: dt.date) -> rules.MinimumWage | None:
@@ -29,7 +30,7 @@ FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 
 
 def _bad(field: str, zh: str, en: str) -> Problem:
-    return Problem("core.invalid_value", zh, en, field)
+    return INVALID_VALUE.problem(field, detail_zh=zh, detail_en=en)
 
 
 def parse_draft(data: dict) -> rules.ContractDraft:
@@ -40,9 +41,7 @@ def parse_draft(data: dict) -> rules.ContractDraft:
         value = data.get(name)
         if value in (None, ""):
             if required:
-                problems.add(
-                    Problem("core.required", "此项为必填项。", "This field is required.", name)
-                )
+                problems.add(REQUIRED.problem(name))
             return None
         try:
             return dt.date.fromisoformat(str(value))
@@ -96,14 +95,7 @@ def parse_draft(data: dict) -> rules.ContractDraft:
 
     term_type = data.get("term_type")
     if term_type not in rules.TERM_TYPES:
-        problems.add(
-            Problem(
-                "contract.term_type_unknown",
-                "合同期限类型应为 fixed、open_ended、task 或 part_time。",
-                "term_type is one of fixed, open_ended, task, part_time.",
-                "term_type",
-            )
-        )
+        problems.add(TERM_TYPE_UNKNOWN.problem())
     category = str(data.get("position_category") or "other")
     if category not in (*rules.NON_COMPETE_ELIGIBLE, "other"):
         problems.add(_bad("position_category", "岗位类别无效。", "Unknown position category."))

@@ -55,3 +55,29 @@ TEMPLATE_NOT_FOUND = E.not_found("contracts.template_not_found", "template_versi
 
 # ---- the public contract check-up ---------------------------------------------------------
 CHECK_RATE_LIMITED = E.rate_limited("contract.check_rate_limited")
+
+
+# ---- batch spreadsheets (accord.contracts.batch) ------------------------------------------
+BATCH_FILE_TOO_LARGE = E.invalid(
+    "batch.file_too_large", "文件不能超过 10 MB。", "The file must be at most 10 MB.", "file"
+)
+BATCH_NOT_A_SPREADSHEET = E.invalid(
+    "batch.not_a_spreadsheet",
+    "文件不是可读取的 Excel 表格（.xlsx）。",
+    "The file is not a readable Excel workbook (.xlsx).",
+    "file",
+)
+BATCH_EMPTY = E.invalid("batch.empty", "表格是空的。", "The spreadsheet is empty.", "file")
+BATCH_COLUMNS_MISSING = E.invalid(
+    "batch.columns_missing", "缺少列：{missing_zh}。", "Missing columns: {missing_en}.", "file"
+)
+BATCH_TOO_MANY_ROWS = E.invalid(
+    "batch.too_many_rows", "一次最多 {most} 行。", "At most {most} rows at a time.", "file"
+)
+# ---- the check-up's own fields ---------------------------------------------------------------
+TERM_TYPE_UNKNOWN = E.invalid(
+    "contract.term_type_unknown",
+    "合同期限类型应为 fixed、open_ended、task 或 part_time。",
+    "term_type is one of fixed, open_ended, task, part_time.",
+    "term_type",
+)

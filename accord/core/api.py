@@ -96,7 +96,9 @@ def _field_of(loc: list[Any]) -> str:
 def _validation_error(request: HttpRequest, exc: NinjaValidationError):
     problems = [
         INVALID_VALUE.problem(
-            _field_of(list(e.get("loc", []))), detail=str(e.get("msg", "")).rstrip(".")
+            _field_of(list(e.get("loc", []))),
+            detail_zh=str(e.get("msg", "")).rstrip("."),
+            detail_en=str(e.get("msg", "")).rstrip("."),
         )
         for e in exc.errors
     ] or [INVALID_REQUEST.problem("body")]

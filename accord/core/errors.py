@@ -289,7 +289,17 @@ MALFORMED_JSON = E.declare(
     AccordError,
 )
 INVALID_REQUEST = E.invalid("core.invalid_request", "请求无效。", "Invalid request.")
-INVALID_VALUE = E.invalid("core.invalid_value", "取值无效：{detail}", "Invalid value: {detail}")
+INVALID_VALUE = E.invalid(
+    "core.invalid_value", "取值无效：{detail_zh}", "Invalid value: {detail_en}"
+)
+INVALID_NUMBER = E.invalid("core.invalid_number", "应为整数。", "A whole number is expected.")
+# A form field's own message, already in the page's language (Django forms translate it).
+FORM_FIELD_INVALID = E.invalid("core.invalid", "{detail}", "{detail}")
+INVALID_FORM = E.invalid(
+    "core.invalid_form",
+    "表单有误，请检查标出的字段。",
+    "The form has errors; check the marked fields.",
+)
 REQUIRED = E.invalid("core.required", "此项为必填项。", "This field is required.")
 INVALID_CHOICE = E.invalid(
     "core.invalid_choice", "取值不在可选范围内。", "Not one of the allowed values."

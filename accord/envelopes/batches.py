@@ -36,10 +36,11 @@ from accord.contracts.models import LABOUR_CONTRACT_KINDS, DocumentKind, Templat
 from accord.core import audit
 from accord.core.context import Actor, acting_as
 from accord.core.crypto import decrypt, encrypt
-from accord.core.errors import AccordError, Conflict, InvalidInput, NotFound, Problem
+from accord.core.errors import AccordError, Problem
 from accord.envelopes import batch_send as sending
 from accord.envelopes import errors
 from accord.envelopes.models import Batch, BatchChunk, Envelope, Party
+from accord.identity.errors import TOTP_INVALID
 from accord.identity.models import Enterprise
 
 LCL_12 = "《劳动合同法》第十二条"
@@ -71,7 +72,7 @@ def _put(path: str, data: bytes) -> None:
 
 def _get(path: str) -> bytes:
     if not default_storage.exists(path):
-        raise NotFound("batch.file_missing")
+        raise errors.BATCH_FILE_MISSING()
     with default_storage.open(path, "rb") as f:
         return base64.b64decode(decrypt(f.read().decode(), _CONTEXT))
 
@@ -87,7 +88,7 @@ def store_file(data: bytes) -> str:
 def load_file(batch: Batch) -> bytes:
     data = _get(_file_path(batch.file_sha256))
     if hashlib.sha256(data).hexdigest() != batch.file_sha256:
-        raise Conflict("batch.file_corrupt", "存储的表格已损坏。", "The stored file is damaged.")
+        raise errors.BATCH_FILE_CORRUPT()
     return data
 
 
@@ -137,14 +138,12 @@ def _term_problems(check: sheet.BatchCheck, version: TemplateVersion) -> None:
     for row in check.rows:
         if row.draft.term_type != wanted:
             check.problems.append(
-                Problem(
-                    "batch.term_type_mismatch",
-                    f"合同期限类型与所选模板（{version.template.get_kind_display()}）不一致。",
-                    f"The term type does not match the chosen template ({version.template.kind}).",
-                    "term_type",
+                errors.BATCH_TERM_TYPE_MISMATCH.problem(
                     row=row.row,
                     column="term_type",
                     article=LCL_12,
+                    kind_zh=version.template.get_kind_display(),
+                    kind_en=version.template.kind,
                 )
             )
         else:
@@ -173,12 +172,7 @@ def _version_for(enterprise: Enterprise, version: TemplateVersion) -> TemplateVe
 def _deadline_days(value: int | None) -> int:
     days = 7 if value in (None, "") else int(value)
     if not 1 <= days <= MAX_DEADLINE_DAYS:
-        raise InvalidInput(
-            "batch.deadline_days_invalid",
-            f"签署期限应为 1–{MAX_DEADLINE_DAYS} 天。",
-            f"The signing period is 1 to {MAX_DEADLINE_DAYS} days.",
-            "deadline_days",
-        )
+        raise errors.BATCH_DEADLINE_DAYS_INVALID(most=MAX_DEADLINE_DAYS)
     return days
 
 
@@ -289,17 +283,9 @@ def start(batch: Batch, *, user) -> Batch:
         batch.total_rows = result.total
         fields = ["problems", "bad_rows", "total_rows", "updated_at"]
         if result.problems and not batch.skip_bad_rows:
-            refused = InvalidInput.from_problems(result.problems, code="batch.has_bad_rows")
-            refused.message_zh = f"有 {batch.bad_rows} 行存在问题，未发送任何合同；请修改后重新上传，或选择跳过错误行。"
-            refused.message_en = (
-                f"{batch.bad_rows} rows have problems; nothing was sent. Fix the file and "
-                "upload it again, or choose to skip bad rows."
-            )
-            refused.field = "file"
+            refused = errors.BATCH_HAS_BAD_ROWS(problems=result.problems, count=batch.bad_rows)
         elif not result.rows:
-            refused = Conflict(
-                "batch.no_good_rows", "没有可发送的行。", "There is no row to send.", "file"
-            )
+            refused = errors.BATCH_NO_GOOD_ROWS()
         else:
             count = sending.make_chunks(batch, [_row_dict(r) for r in result.rows], CHUNK_ROWS)
             batch.status = Batch.Status.QUEUED
@@ -506,17 +492,10 @@ def start_seal_all(batch: Batch, *, user, otp_token: str) -> None:
     from accord.envelopes.batch_tasks import seal_batch
 
     if not (otp_token or "").strip().isdigit():
-        raise InvalidInput(
-            "auth.totp_invalid", "动态口令错误或已过期。", "Wrong or expired one-time code.", "otp"
-        )
+        raise TOTP_INVALID("otp")
     running = seal_progress(batch) or {}
     if running.get("status") in ("queued", "sealing") and time.time() - running.get("at", 0) < 600:
-        raise Conflict(
-            "batch.sealing_in_progress",
-            "本批次正在批量盖章，请等待完成。",
-            "This batch is being sealed already; wait until it finishes.",
-            "otp",
-        )
+        raise errors.BATCH_SEALING_IN_PROGRESS()
     _set_seal_progress(
         batch,
         {"status": "queued", "total": 0, "sealed": 0, "refused": 0, "refusals": {}, "error": ""},

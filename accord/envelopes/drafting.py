@@ -18,7 +18,7 @@ from django.utils import timezone
 from accord.contracts import checkup, rules, templates
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, TemplateVersion
 from accord.contracts.render import render_pdf
-from accord.core.errors import InvalidInput, Problem
+from accord.core.errors import INVALID_DATE, INVALID_VALUE, TOO_LONG, Problem
 from accord.envelopes import errors, services
 from accord.envelopes.models import Envelope
 from accord.identity.models import Employment, Enterprise, Person
@@ -132,12 +132,7 @@ def values_for(
     for field, placeholder in TEXT_FIELDS.items():
         text = str(fields.get(field) or "").strip()
         if len(text) > MAX_TEXT:
-            raise InvalidInput(
-                "core.too_long",
-                f"内容过长（不超过 {MAX_TEXT} 字）。",
-                f"Too long (at most {MAX_TEXT} characters).",
-                field,
-            )
+            raise TOO_LONG(field, max_length=MAX_TEXT)
         if text:
             values[placeholder] = text
     for field, placeholder in DATE_FIELDS.items():
@@ -146,12 +141,7 @@ def values_for(
             try:
                 day = dt.date.fromisoformat(str(raw))
             except ValueError as exc:
-                raise InvalidInput(
-                    "core.invalid_date",
-                    "日期格式应为 YYYY-MM-DD。",
-                    "Dates are written YYYY-MM-DD.",
-                    field,
-                ) from exc
+                raise INVALID_DATE(field) from exc
             values[placeholder] = day.isoformat()
     hours = str(fields.get("hours_system") or "standard")
     values["hours.system"] = HOURS_LABELS.get(hours, hours[:50])
@@ -187,11 +177,10 @@ def values_for(
             try:
                 values["pay.monthly_wage"] = _yuan(Decimal(str(fields["monthly_wage"])))
             except ArithmeticError as exc:
-                raise InvalidInput(
-                    "core.invalid_value",
-                    "金额应为数字（元）。",
-                    "Amounts are numbers in yuan.",
+                raise INVALID_VALUE(
                     "monthly_wage",
+                    detail_zh="金额应为数字（元）",
+                    detail_en="amounts are numbers in yuan",
                 ) from exc
         if fields.get("probation_end_date"):
             values["probation.end_date"] = str(fields["probation_end_date"])[:10]

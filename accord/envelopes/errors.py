@@ -250,3 +250,52 @@ ARCHIVE_NOT_READY = E.conflict(
 
 # ---- another enterprise's objects look like nothing at all (404, never a 403) -----------------
 __all__ = ["EMPLOYMENT_NOT_FOUND", "PERSON_NOT_FOUND", "USER_NOT_FOUND"]  # and the codes below
+
+
+# ---- retention (LCL Art. 50) and deletion --------------------------------------------------
+RETENTION_PERIOD = E.conflict(
+    "envelope.retention_period",
+    "已签署的文件须保存至{until_zh}，期满前不得删除。依据：{article}。",
+    "Signed documents are kept until {until_en} and cannot be deleted before ({article}).",
+    "retain_until",
+)
+IN_PROGRESS = E.conflict(
+    "envelope.in_progress",
+    "签署中的文件不能删除，请先撤回或作废。",
+    "A document being signed cannot be deleted; withdraw or void it first.",
+    "status",
+)
+
+# ---- batches ---------------------------------------------------------------------------------
+BATCH_FILE_MISSING = E.not_found("batch.file_missing")
+BATCH_FILE_CORRUPT = E.conflict(
+    "batch.file_corrupt", "存储的表格已损坏。", "The stored file is damaged."
+)
+BATCH_DEADLINE_DAYS_INVALID = E.invalid(
+    "batch.deadline_days_invalid",
+    "签署期限应为 1–{most} 天。",
+    "The signing period is 1 to {most} days.",
+    "deadline_days",
+)
+BATCH_SEALING_IN_PROGRESS = E.conflict(
+    "batch.sealing_in_progress",
+    "本批次正在批量盖章，请等待完成。",
+    "This batch is being sealed already; wait until it finishes.",
+    "otp",
+)
+BATCH_HAS_BAD_ROWS = E.invalid(
+    "batch.has_bad_rows",
+    "有 {count} 行存在问题，未发送任何合同；请修改后重新上传，或选择跳过错误行。",
+    "{count} rows have problems; nothing was sent. Fix the file and upload it again, or choose "
+    "to skip bad rows.",
+    "file",
+)
+BATCH_NO_GOOD_ROWS = E.conflict(
+    "batch.no_good_rows", "没有可发送的行。", "There is no row to send.", "file"
+)
+BATCH_TERM_TYPE_MISMATCH = E.invalid(
+    "batch.term_type_mismatch",
+    "合同期限类型与所选模板（{kind_zh}）不一致。",
+    "The term type does not match the chosen template ({kind_en}).",
+    "term_type",
+)

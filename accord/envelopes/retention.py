@@ -23,7 +23,8 @@ from django.db import migrations, transaction
 from django.utils import timezone
 
 from accord.core import audit
-from accord.core.errors import Conflict
+from accord.core.errors import AccordError
+from accord.envelopes import errors
 from accord.envelopes.models import Envelope, EnvelopeDocument, Party, PartySignature
 
 ART_50 = "《劳动合同法》第五十条 / LCL Art. 50"
@@ -148,23 +149,12 @@ def retention_guard() -> migrations.RunPython:
 # ---- the application's rules -----------------------------------------------------------------
 
 
-def retention_error(envelope: Envelope) -> Conflict:
-    until = envelope.retain_until.isoformat() if envelope.retain_until else None
-    return Conflict(
-        "envelope.retention_period",
-        (
-            f"已签署的文件须保存至 {until}，期满前不得删除。依据：{ART_50}。"
-            if until
-            else f"已签署的文件须在劳动关系结束后至少保存二年，不得删除。依据：{ART_50}。"
-        ),
-        (
-            f"Signed documents are kept until {until} and cannot be deleted before ({ART_50})."
-            if until
-            else "Signed documents are kept at least two years after the working relationship "
-            f"ends and cannot be deleted ({ART_50})."
-        ),
-        "retain_until",
-    )
+def retention_error(envelope: Envelope) -> AccordError:
+    if envelope.retain_until:
+        until_zh = until_en = envelope.retain_until.isoformat()
+    else:  # the relationship has not ended yet: two years after it does
+        until_zh, until_en = "劳动关系结束后满二年", "two years after the working relationship ends"
+    return errors.RETENTION_PERIOD(until_zh=until_zh, until_en=until_en, article=ART_50)
 
 
 def is_retained(envelope: Envelope, today: dt.date | None = None) -> bool:
@@ -194,12 +184,7 @@ def delete_envelope(envelope: Envelope, *, reason: str = "") -> None:
         if is_retained(envelope):
             raise retention_error(envelope)
     elif envelope.status == Envelope.Status.SENT:
-        raise Conflict(
-            "envelope.in_progress",
-            "签署中的文件不能删除，请先撤回或作废。",
-            "A document being signed cannot be deleted; withdraw or void it first.",
-            "status",
-        )
+        raise errors.IN_PROGRESS()
     audit.record(
         "envelopes.envelope.delete",
         envelope,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, TemplateVersion
-from accord.core.errors import AccordError, InvalidInput, NotFound
+from accord.core.errors import REQUIRED, AccordError, NotFound
 from accord.core.pages import staff_page
 from accord.core.roles import ENTERPRISE_RECORD_READS
 from accord.core.scoping import get_scoped, scoped
@@ -81,19 +81,9 @@ def batch_new(request: HttpRequest, public_id) -> HttpResponse:
                 (v for v in versions if str(v.public_id) == form["template_version"]), None
             )
             if version is None:
-                raise InvalidInput(
-                    "core.required",
-                    "请选择劳动合同模板。",
-                    "Choose a labour contract template.",
-                    "template_version",
-                )
+                raise REQUIRED("template_version")
             if upload is None:
-                raise InvalidInput(
-                    "core.required",
-                    "请选择要上传的表格。",
-                    "Choose a spreadsheet to upload.",
-                    "file",
-                )
+                raise REQUIRED("file")
             try:
                 days = int(form["deadline_days"] or 7)
             except ValueError:

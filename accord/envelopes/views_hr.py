@@ -20,7 +20,13 @@ from django.views.decorators.http import require_POST
 from accord.contracts import templates as contract_templates
 from accord.contracts.errors import TEMPLATE_NOT_FOUND
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, DocumentKind
-from accord.core.errors import AccordError, InvalidInput, NotFound, Problem
+from accord.core.errors import (
+    FORM_FIELD_INVALID,
+    INVALID_FORM,
+    AccordError,
+    NotFound,
+    Problem,
+)
 from accord.core.models import AuditEntry
 from accord.core.pages import object_list, staff_page
 from accord.core.roles import ENTERPRISE_RECORD_READS
@@ -179,12 +185,13 @@ def _parties(form: EnvelopeFieldsForm, worker: Person) -> tuple[list, dict]:
     return specs, fields
 
 
-def _form_errors_as_error(form: EnvelopeFieldsForm) -> InvalidInput:
-    problems = []
-    for name, errors in form.errors.items():
-        for message in errors:
-            problems.append(Problem("core.invalid", str(message), str(message), name))
-    return InvalidInput.from_problems(problems, code="core.invalid_form")
+def _form_errors_as_error(form: EnvelopeFieldsForm) -> AccordError:
+    problems = [
+        FORM_FIELD_INVALID.problem(name, detail=str(message))
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
+    return INVALID_FORM(problems[0].field, problems=problems)
 
 
 @staff_page(Role.HR)

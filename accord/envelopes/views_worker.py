@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accord.core.errors import AccordError, InvalidInput, NotFound
+from accord.core.errors import INVALID_NUMBER, AccordError, NotFound
 from accord.core.middleware import wants_json
 from accord.core.pagination import paginate
 from accord.core.scoping import get_scoped, scoped
@@ -211,9 +211,7 @@ def record_read(request: HttpRequest, party_id) -> HttpResponse:
     try:
         seen = int(request.POST.get("pages", "0"))
     except ValueError:
-        raise InvalidInput(
-            "core.invalid_number", "页数无效。", "Invalid page count.", "pages"
-        ) from None
+        raise INVALID_NUMBER("pages") from None
     party = services.record_view(party, seen)
     total = services.total_pages(party.envelope)
     if wants_json(request) or request.headers.get("X-Requested-With") == "fetch":
