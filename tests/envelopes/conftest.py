@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
-from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accord.contracts.models import TemplateVersion
 from accord.core.events import deliver_pending
 from accord.core.models import SmsMessage
 from accord.identity.models import Employment
@@ -34,26 +31,6 @@ def last_link() -> str:
         if found:
             return found.group(1)
     raise AssertionError("no signing link was sent")
-
-
-def published(code: str) -> TemplateVersion:
-    return TemplateVersion.objects.get(template__code=code, status="published")
-
-
-def contract_fields(**over) -> dict:
-    start = timezone.localdate() + dt.timedelta(days=3)
-    fields = {
-        "term_type": "fixed",
-        "start_date": start.isoformat(),
-        "end_date": start.replace(year=start.year + 3).isoformat(),
-        "probation_end_date": (start + dt.timedelta(days=90)).isoformat(),
-        "monthly_wage": "8000.00",
-        "probation_wage": "6800.00",
-        "job_title": "软件工程师",
-        "place": "深圳市福田区",
-    }
-    fields.update(over)
-    return fields
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from accord.identity import auth
 from accord.identity.models import User
 from accord.signing.verify import verify_pdf
 from tests.conftest import login
-from tests.envelopes.conftest import contract_fields, last_code, published, totp_code
+from tests.envelopes.conftest import last_code, totp_code
 from tests.envelopes.test_services import PNG
+from tests.support.factories import contract_fields, published
 
 pytestmark = pytest.mark.django_db
 

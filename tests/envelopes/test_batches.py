@@ -18,7 +18,8 @@ from accord.envelopes import batches
 from accord.envelopes.models import Batch, Envelope, Party
 from accord.identity.models import Employment, Person
 from tests.conftest import login, resident_id
-from tests.envelopes.conftest import published, totp_code
+from tests.envelopes.conftest import totp_code
+from tests.support.factories import published
 
 pytestmark = pytest.mark.django_db
 

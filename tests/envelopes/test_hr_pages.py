@@ -16,8 +16,9 @@ from accord.envelopes import drafting, services
 from accord.envelopes.models import Envelope, Party
 from accord.identity.models import Employment, User
 from tests.conftest import login
-from tests.envelopes.conftest import contract_fields, published, totp_code
+from tests.envelopes.conftest import totp_code
 from tests.envelopes.test_services import _worker_signs
+from tests.support.factories import contract_fields, published
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from accord.envelopes import drafting, lifecycle
 from accord.envelopes.api_lifecycle import employment_timeline
 from accord.envelopes.models import Envelope
 from accord.identity.models import Employment
-from tests.envelopes.conftest import contract_fields, published
+from tests.support.factories import contract_fields, published
 
 pytestmark = pytest.mark.django_db
 

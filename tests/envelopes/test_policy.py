@@ -12,8 +12,9 @@ from accord.core.events import deliver_pending
 from accord.envelopes import drafting, policy, services
 from accord.envelopes.models import Envelope, Party
 from tests.conftest import login
-from tests.envelopes.conftest import contract_fields, published, totp_code
+from tests.envelopes.conftest import totp_code
 from tests.envelopes.test_services import _worker_signs
+from tests.support.factories import contract_fields, published
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,9 @@ from accord.core.models import AuditEntry
 from accord.envelopes import drafting, retention, services
 from accord.envelopes.models import Envelope, Party, PartySignature
 from accord.identity.models import Employment
-from tests.envelopes.conftest import published, totp_code
+from tests.envelopes.conftest import totp_code
 from tests.envelopes.test_services import _contract, _worker_signs
+from tests.support.factories import published
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,8 @@ from accord.envelopes.models import Envelope, Party
 from accord.identity import auth
 from accord.identity.models import Employment, User
 from tests.conftest import login
-from tests.envelopes.conftest import contract_fields, published, totp_code
+from tests.envelopes.conftest import totp_code
+from tests.support.factories import contract_fields, published
 
 pytestmark = pytest.mark.django_db
 

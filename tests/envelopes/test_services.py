@@ -19,7 +19,8 @@ from accord.seals import services as seals
 from accord.seals.models import Seal
 from accord.signing import providers
 from accord.signing.verify import verify_pdf
-from tests.envelopes.conftest import contract_fields, last_code, last_link, published, totp_code
+from tests.envelopes.conftest import last_code, last_link, totp_code
+from tests.support.factories import contract_fields, published
 
 pytestmark = pytest.mark.django_db
 

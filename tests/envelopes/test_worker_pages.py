@@ -18,8 +18,9 @@ from accord.envelopes.models import Envelope, Party
 from accord.identity.models import Employment, Enterprise, Person, ResidentRegistryRecord, User
 from accord.identity.verification import id_index, name_index
 from tests.conftest import login
-from tests.envelopes.conftest import contract_fields, last_code, last_link, published, totp_code
+from tests.envelopes.conftest import last_code, last_link, totp_code
 from tests.envelopes.test_services import PNG, _contract
+from tests.support.factories import contract_fields, published
 
 pytestmark = pytest.mark.django_db
 
