@@ -23,7 +23,7 @@ import re
 import django_filters
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Func, Q, TextField, Value
+from django.db.models import CharField, F, Func, Q, TextField, Value
 from django.db.models.functions import Collate, Upper
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -118,7 +118,16 @@ class PersonFilter(django_filters.FilterSet):
         # By the enterprise's key, not a join on its public id: PostgreSQL then knows from its
         # statistics whether the enterprise has eight employees or eight thousand.
         key = Enterprise.objects.filter(public_id=value).values_list("pk", flat=True).first()
-        return qs.filter(employments__enterprise_id=key, employments__end_date__isnull=True)
+        qs = qs.filter(employments__enterprise_id=key, employments__end_date__isnull=True)
+        if connection.vendor == "postgresql" and not self.form.cleaned_data.get("q"):
+            # An enterprise's people are few enough to sort; left to itself PostgreSQL walks the
+            # name index of every person in the district and filters, 10× slower for the
+            # largest enterprise (docs/benchmarks.md). An expression no index can serve makes it
+            # fetch the enterprise's people and sort them, in the same order.
+            qs = qs.alias(
+                name_sorted=Func(F("name"), Value(""), function="CONCAT", output_field=CharField())
+            ).order_by("name_sorted", "id")
+        return qs
 
 
 class EmploymentFilter(django_filters.FilterSet):
