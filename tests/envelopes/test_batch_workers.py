@@ -6,7 +6,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -20,18 +19,19 @@ from accord.envelopes.models import Batch, BatchChunk, Envelope
 from accord.identity.models import Employment, Person
 from tests.core.test_worker import _worker_env
 from tests.envelopes.test_batches import row, upload, xlsx
+from tests.support import processes
 
 LEASE_SECONDS = 4
 
 
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 240) -> None:
+def wait_until(condition: Callable[[], bool], what: str) -> None:
     """Poll the database until ``condition`` holds (the workers are other processes)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for: {what}")
-        connection.close()  # a fresh snapshot for the next look
-        time.sleep(0.05)
+
+    def fresh() -> bool:
+        connection.close()  # a fresh snapshot for each look
+        return condition()
+
+    processes.wait_until(fresh, what, deadline=240)
 
 
 def start_worker(env: dict[str, str], log) -> subprocess.Popen:
