@@ -15,6 +15,7 @@ from accord.contracts.errors import (
     CLAUSE_UNKNOWN,
     PLACEHOLDER_UNKNOWN,
     SECTION_EMPTY,
+    SIGNATURE_PARTY_UNKNOWN,
 )
 from accord.core.errors import Problem
 
@@ -112,13 +113,26 @@ def check_sections(sections: list[dict]) -> list[Problem]:
     problems: list[Problem] = []
     for i, section in enumerate(sections):
         where = f"sections[{i}]"
-        if not isinstance(section, dict) or not str(section.get("text", "")).strip():
+        signatures = section.get("signatures") if isinstance(section, dict) else None
+        if not isinstance(section, dict) or not (
+            str(section.get("text", "")).strip() or signatures
+        ):
             problems.append(SECTION_EMPTY.problem(where, number=i + 1))
             continue
+        for line in signatures or []:
+            if not isinstance(line, dict) or line.get("party") not in PARTIES:
+                problems.append(SIGNATURE_PARTY_UNKNOWN.problem(where, number=i + 1))
+                break
         clause = section.get("clause") or ""
         if clause and clause not in CLAUSE_KEYS:
             problems.append(CLAUSE_UNKNOWN.problem(where, number=i + 1, clause=clause))
-        for name in sorted(placeholders_in(section["text"]) - PLACEHOLDERS):
+        texts = [str(section.get("text", ""))] + [
+            str(line.get(key, ""))
+            for line in signatures or []
+            if isinstance(line, dict)
+            for key in ("label", "name", "date")
+        ]
+        for name in sorted(set().union(*map(placeholders_in, texts)) - PLACEHOLDERS):
             problems.append(PLACEHOLDER_UNKNOWN.problem(where, number=i + 1, name=name))
     return problems
 
@@ -155,6 +169,36 @@ def check_art17(sections: list[dict]) -> list[Problem]:
     return problems
 
 
+BLANK = "________"
+# A sentence ends at 。；！？ (or the end of its line); the ending stays with it.
+_SENTENCE_RE = re.compile(r"[^。；！？]+[。；！？]?|[。；！？]")
+PARTIES = ("employer", "worker")
+
+
+def _value(values: dict[str, str], name: str) -> str:
+    return str(values.get(name) or "").strip()
+
+
 def fill(text: str, values: dict[str, str]) -> str:
-    """Replace placeholders by values; an unfilled placeholder becomes a visible blank line."""
-    return PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1)) or "________", text)
+    """Replace placeholders by values; an unfilled placeholder becomes a visible blank line
+    (for a template's blank form only: documents are filled by ``fill_paragraphs``)."""
+    return PLACEHOLDER_RE.sub(lambda m: _value(values, m.group(1)) or BLANK, text)
+
+
+def fill_paragraphs(text: str, values: dict[str, str], *, blanks: bool = False) -> list[str]:
+    """A section's text as filled paragraphs (one a line). A sentence that names a field with
+    no value is left out whole ("试用期工资为人民币 — 元" or a stray "________" never reach a
+    document), and a line left empty is dropped. ``blanks``: a template's blank form, where
+    every placeholder shows as a blank to fill in."""
+    paragraphs = []
+    for line in text.split("\n"):
+        kept = []
+        for sentence in _SENTENCE_RE.findall(line):
+            names = placeholders_in(sentence)
+            if not blanks and any(not _value(values, n) for n in names):
+                continue
+            kept.append(fill(sentence, values))
+        paragraph = "".join(kept).strip()
+        if paragraph:
+            paragraphs.append(paragraph)
+    return paragraphs

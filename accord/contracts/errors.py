@@ -20,6 +20,11 @@ TOO_MANY_SECTIONS = E.invalid(
 SECTION_EMPTY = E.invalid(
     "template.section_empty", "第 {number} 节没有正文。", "Section {number} has no text."
 )
+SIGNATURE_PARTY_UNKNOWN = E.invalid(
+    "template.signature_party_unknown",
+    "第 {number} 节的签署栏只能是甲方或乙方。",
+    "Section {number}: a signature line is for the employer or the worker only.",
+)
 CLAUSE_UNKNOWN = E.invalid(
     "template.clause_unknown",
     "第 {number} 节标注的条款“{clause}”不存在。",

@@ -40,7 +40,7 @@ HOURS = {
 PAY = {
     "clause": "pay",
     "heading": "四、劳动报酬",
-    "text": "乙方月工资为人民币 {{pay.monthly_wage}} 元，试用期工资为人民币 {{probation.wage}} 元。"
+    "text": "乙方月工资为人民币 {{pay.monthly_wage}} 元。试用期工资为人民币 {{probation.wage}} 元。"
     "甲方于每月 {{pay.day}} 日前以货币形式足额支付乙方上月工资，不得低于深圳市最低工资标准。",
 }
 SOCIAL = {
@@ -60,10 +60,32 @@ OTHER = {
     "text": "本合同未尽事宜，按国家和地方有关规定执行。本合同一式两份，甲乙双方各执一份；"
     "以电子形式订立的，双方均可随时免费查看、下载和打印（《劳动合同法》第十六条）。",
 }
+# The party lines: the layout leaves the seal's and the signature's place beside each and
+# marks it, so the signing layer puts them there (render.py); the time each was made is the
+# trusted timestamp printed under its mark.
 SIGNATURES = {
     "clause": "",
     "heading": "",
-    "text": "甲方（盖章）：{{employer.name}}　　　　乙方（签名）：{{worker.name}}\n签订日期：{{document.date}}",
+    "text": "本合同于 {{document.date}} 拟定，自双方签名盖章之日起生效；签署时间以各方电子签名的可信时间为准。",
+    "signatures": [
+        {"party": "employer", "label": "甲方（盖章）：", "name": "{{employer.name}}"},
+        {"party": "worker", "label": "乙方（签名）：", "name": "{{worker.name}}"},
+    ],
+}
+# A notice: the employer's seal over its name and the date; the worker signs for receipt.
+NOTICE_SIGNATURES = {
+    "clause": "",
+    "heading": "",
+    "text": "",
+    "signatures": [
+        {
+            "party": "employer",
+            "label": "",
+            "name": "{{employer.name}}",
+            "date": "{{document.date}}",
+        },
+        {"party": "worker", "label": "签收人（签名）：", "name": "{{worker.name}}"},
+    ],
 }
 
 
@@ -89,19 +111,14 @@ TEMPLATES = [
         "labour_fixed",
         "固定期限劳动合同",
         "劳动合同书（固定期限）",
-        _labour(
-            "本合同为固定期限劳动合同，期限为 {{term}}，自 {{term.start_date}} 起至 {{term.end_date}} 止。"
-            "其中试用期 {{probation}}（试用期包含在劳动合同期限内）。"
-        ),
+        _labour("本合同期限为{{term}}。试用期：{{probation}}。"),
     ),
     (
         "labour-open-ended",
         "labour_open_ended",
         "无固定期限劳动合同",
         "劳动合同书（无固定期限）",
-        _labour(
-            "本合同为无固定期限劳动合同，{{term}}，自 {{term.start_date}} 起履行。其中试用期 {{probation}}。"
-        ),
+        _labour("本合同期限为{{term}}。试用期：{{probation}}。"),
     ),
     (
         "labour-task",
@@ -109,7 +126,7 @@ TEMPLATES = [
         "以完成一定工作任务为期限的劳动合同",
         "劳动合同书（以完成一定工作任务为期限）",
         _labour(
-            "本合同以完成下列工作任务为期限：{{term}}。自 {{term.start_date}} 起至该工作任务完成时止。"
+            "本合同期限为{{term}}，至该工作任务完成时止。"
             "本合同不约定试用期（《劳动合同法》第十九条第三款）。"
         ),
     ),
@@ -119,7 +136,7 @@ TEMPLATES = [
         "非全日制用工劳动合同",
         "非全日制用工劳动合同书",
         _labour(
-            "本合同为非全日制用工，{{term}}，自 {{term.start_date}} 起履行。任何一方可随时通知对方终止用工，"
+            "本合同为{{term}}。任何一方可随时通知对方终止用工，"
             "终止用工的甲方不向乙方支付经济补偿（《劳动合同法》第七十一条）。不约定试用期（第七十条）。",
             hours={
                 "clause": "hours",
@@ -148,7 +165,7 @@ TEMPLATES = [
                 "工作地点 {{job.place}}，月工资人民币 {{pay.monthly_wage}} 元。请于 {{term.start_date}} 报到；报到之日起一个月内，"
                 "双方将订立书面劳动合同（《劳动合同法》第十条）。",
             },
-            {"clause": "", "heading": "", "text": "{{employer.name}}\n{{document.date}}"},
+            NOTICE_SIGNATURES,
         ],
     ),
     (
@@ -163,7 +180,7 @@ TEMPLATES = [
                 "text": "{{worker.name}}：\n您的试用期已于 {{probation.end_date}} 届满，经考核合格，"
                 "自 {{confirm.date}} 起转为正式员工，月工资人民币 {{pay.monthly_wage}} 元。",
             },
-            {"clause": "", "heading": "", "text": "{{employer.name}}\n{{document.date}}"},
+            NOTICE_SIGNATURES,
         ],
     ),
     (
@@ -212,7 +229,7 @@ TEMPLATES = [
                 "text": "{{worker.name}}：\n因 {{leave.reason}}，{{employer.name}} 与您的劳动合同于 {{leave.date}} "
                 "解除（终止）。请于 {{leave.date}} 前办理工作交接；依法应支付的经济补偿将在办结交接时支付（《劳动合同法》第五十条）。",
             },
-            {"clause": "", "heading": "", "text": "{{employer.name}}\n{{document.date}}"},
+            NOTICE_SIGNATURES,
         ],
     ),
     (
@@ -228,7 +245,7 @@ TEMPLATES = [
                 "在我单位担任 {{job.title}} 岗位，劳动合同于 {{leave.date}} 解除（终止）。\n"
                 "特此证明（《劳动合同法》第五十条）。",
             },
-            {"clause": "", "heading": "", "text": "{{employer.name}}\n{{document.date}}"},
+            NOTICE_SIGNATURES,
         ],
     ),
 ]

@@ -113,12 +113,14 @@ def publish(version: TemplateVersion) -> TemplateVersion:
 
 
 def preview(version: TemplateVersion, values: dict[str, str] | None = None) -> bytes:
-    """The version rendered with sample or given values (blanks where a value is missing)."""
+    """The version rendered with the given values, or as a blank form (every placeholder a
+    blank to fill in) without any."""
     return render_pdf(
         version.title,
         version.sections,
         values or {},
         footer=f"{version.template.name} v{version.number}",
+        blanks=not values,
     )
 
 

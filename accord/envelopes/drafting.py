@@ -159,12 +159,13 @@ def values_for(
         if draft.probation_end_date:
             values["probation.end_date"] = draft.probation_end_date.isoformat()
             values["probation"] = (
-                f"试用期自 {draft.start_date:%Y年%m月%d日} 起至 {draft.probation_end_date:%Y年%m月%d日} 止"
+                f"自 {draft.start_date:%Y年%m月%d日} 起至 "
+                f"{draft.probation_end_date:%Y年%m月%d日} 止（包含在劳动合同期限内）"
             )
             values["probation.wage"] = _yuan(draft.probation_wage)
         else:
-            values["probation"] = "不约定试用期"
-            values["probation.wage"] = "—"
+            # No probation: the probation wage is no field at all, so its sentence is left out.
+            values["probation"] = "不约定"
         values["pay.monthly_wage"] = _yuan(draft.monthly_wage)
         values["pay.hourly_wage"] = _yuan(draft.hourly_wage)
         if draft.non_compete_months:

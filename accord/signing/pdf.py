@@ -27,10 +27,11 @@ from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
-from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import MDPPerm, SigFieldSpec
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner, PdfTimeStamper
@@ -194,6 +195,65 @@ def validation_context(
 # ---- signing ---------------------------------------------------------------------------------
 
 
+# The signing time is printed in a strip of its own below the mark, never across it.
+CAPTION_STRIP = 14  # pt (5 mm)
+
+
+@dataclass(frozen=True)
+class FieldPlacement:
+    """An empty signature field to create: ``name`` (``seal1``, ``sig1`` …), ``page`` (0-based)
+    and ``box`` (x1, y1, x2, y2 in pt, origin lower left) — where the layout put a party line."""
+
+    name: str
+    page: int
+    box: tuple[int, int, int, int]
+
+
+def add_signature_fields(data: bytes, placements: list[FieldPlacement]) -> bytes:
+    """The PDF with an empty signature field at each placement (an incremental update).
+
+    ``sign`` fills the first empty field of its signer's kind, so a seal lands where the
+    document's layout put the 甲方 line and a signature at the 乙方 line; a certification
+    signature then allows those fields to be filled (DocMDP P=2) without adding widgets."""
+    writer = IncrementalPdfFileWriter(BytesIO(bytes(data)), strict=False)
+    for place in placements:
+        fields.append_signature_field(
+            writer, SigFieldSpec(sig_field_name=place.name, on_page=place.page, box=place.box)
+        )
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _stamp_style(look: Appearance) -> TextStampStyle:
+    """The mark in the upper part of the field, the signing time in the strip below it."""
+    return TextStampStyle(
+        stamp_text=look.caption,
+        border_width=0,
+        background=PdfBytesPage(look.pdf),
+        background_opacity=1,
+        background_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MID,
+            y_align=layout.AxisAlignment.ALIGN_MAX,
+            # The strip, and a gap above it: the mark shrinks to fit rather than touch it.
+            margins=layout.Margins(bottom=CAPTION_STRIP + 3),
+        ),
+        text_box_style=TextBoxStyle(
+            font_size=6,
+            box_layout_rule=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MID,
+                y_align=layout.AxisAlignment.ALIGN_MID,
+                margins=layout.Margins.uniform(1),
+            ),
+        ),
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MID,
+            y_align=layout.AxisAlignment.ALIGN_MIN,
+            margins=layout.Margins(bottom=2),
+        ),
+    )
+
+
 @dataclass
 class Appearance:
     """A visible signature: a one-page PDF drawn by ``appearance``, placed in ``box`` (pt)."""
@@ -254,9 +314,9 @@ def _default_box(
     if kind in (Certificate.Kind.ENTERPRISE_SEAL, Certificate.Kind.BUREAU_SEAL):
         size = 119  # 42 mm
         left = int(x1 + width - 60 - size - (field_count % 3) * (size + 10))
-        return (left, int(y1 + 50), left + size, int(y1 + 50 + size))
+        return (left, int(y1 + 50), left + size, int(y1 + 50 + size + CAPTION_STRIP))
     left = int(x1 + 60 + (field_count % 3) * 180)
-    return (left, int(y1 + 50), left + 170, int(y1 + 118))
+    return (left, int(y1 + 50), left + 170, int(y1 + 118 + CAPTION_STRIP))
 
 
 @dataclass(frozen=True)
@@ -325,12 +385,7 @@ def sign(
     if appearance is not None:
         page = appearance.page
         box = appearance.box or _default_box(reader, page, cert.kind, len(existing))
-        stamp_style = TextStampStyle(
-            stamp_text=appearance.caption,
-            border_width=0,
-            background=PdfBytesPage(appearance.pdf),
-            background_opacity=1,
-        )
+        stamp_style = _stamp_style(appearance)
     else:
         box = None
     spec = (
@@ -353,13 +408,25 @@ def sign(
     writer = IncrementalPdfFileWriter(BytesIO(bytes(data)), strict=False)
     if reserve_person_fields and not certify:
         raise RESERVE_NEEDS_CERTIFY()
-    for i in range(reserve_person_fields):
-        # Under a certification signature (DocMDP P=2) later signers may only fill fields that
-        # exist: adding a new widget to a page would count as a forbidden change.
+    # Under a certification signature (DocMDP P=2) later signers may only fill fields that
+    # exist: adding a new widget to a page would count as a forbidden change. Fields the
+    # layout placed at the party lines count; only the missing ones are added.
+    names = {name for name, _value, _ref in fields.enumerate_sig_fields(reader)}
+    placed = sum(
+        1
+        for name, value, _ref in fields.enumerate_sig_fields(reader)
+        if value is None and name.startswith("sig")
+    )
+    n = 0
+    for i in range(placed, reserve_person_fields):
+        n += 1
+        while f"sig{n}" in names:
+            n += 1
+        names.add(f"sig{n}")
         fields.append_signature_field(
             writer,
             SigFieldSpec(
-                sig_field_name=f"sig{i + 1}",
+                sig_field_name=f"sig{n}",
                 on_page=page,
                 box=_default_box(reader, page, Certificate.Kind.EVENT, i),
             ),
