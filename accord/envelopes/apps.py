@@ -16,7 +16,10 @@ class EnvelopesConfig(AppConfig):
         )
         from accord.envelopes.lookup import find_envelope_document
         from accord.envelopes.tasks import register
+        from accord.envelopes.views_worker import login_intro
+        from accord.identity import login_intro as intros
 
         register()
         batch_tasks.register_sweep()
         lookup.register(find_envelope_document)
+        intros.register(login_intro)  # the SMS link's login page names the enterprise and document

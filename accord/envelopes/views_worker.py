@@ -17,6 +17,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,6 +29,7 @@ from accord.core.scoping import get_scoped, scoped
 from accord.envelopes import errors, pages, policy, services
 from accord.envelopes.http import pdf_response
 from accord.envelopes.models import Envelope, Party
+from accord.identity.login_intro import LoginIntro
 
 SESSION_PARTY = "accord_signing_party"
 VERIFIED_LEVELS = policy.VERIFIED_LEVELS
@@ -112,6 +114,30 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     return _phone_login(_sign_url(party))
 
 
+def login_intro(request: HttpRequest) -> LoginIntro | None:
+    """What the phone login names for someone who came by a signing link: the enterprise and
+    the document (not the worker's name: whoever holds the phone has not logged in yet)."""
+    party_id = request.session.get(SESSION_PARTY)
+    if not party_id:
+        return None
+    party = (
+        Party.objects.select_related("envelope__enterprise")
+        .filter(public_id=party_id, role__in=Party.PERSONAL_ROLES)
+        .first()
+    )
+    if party is None or policy.link_state(party) != "open":
+        return None
+    envelope = party.envelope
+    first = envelope.documents.order_by("position").first()
+    deadline = envelope.deadline
+    return LoginIntro(
+        enterprise=envelope.enterprise.name,
+        document=first.name if first else envelope.get_kind_display(),
+        number=envelope.number,
+        deadline=timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M") if deadline else "",
+    )
+
+
 # ---- the signing page --------------------------------------------------------------------------
 
 
@@ -132,11 +158,16 @@ def _context(request: HttpRequest, party: Party, error: AccordError | None = Non
             and intent.document_sha256 == next_doc.current_sha256
             and intent.status == intent.Status.PENDING
         )
+    texts = services.reading_texts(party, documents)
+    # The text to read is the default on a phone; the page images are one tap away.
+    view = "pages" if request.GET.get("view") == "pages" or not texts else "text"
     return {
         "party": party,
         "envelope": envelope,
         "enterprise": envelope.enterprise,
         "documents": documents,
+        "texts": texts,
+        "view": view,
         "pages": refs,
         "total_pages": total,
         "read_pages": min(party.read_pages, total),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from accord.core.errors import REQUIRED, AccordError, NotFound
+from accord.core.errors import REQUIRED, AccordError, NotFound, RateLimited
 from accord.core.middleware import client_ip
 from accord.core.models import AuditEntry
 from accord.core.pages import next_url, object_list, page_links, staff_page
@@ -30,7 +30,7 @@ from accord.core.roles import (
     Role,
 )
 from accord.core.scoping import get_scoped, scoped
-from accord.identity import accounts, employment, services
+from accord.identity import accounts, employment, login_intro, services
 from accord.identity import auth as auth_services
 from accord.identity.errors import IMPORT_TOO_LARGE
 from accord.identity.filters import EnterpriseFilter, PersonFilter
@@ -150,13 +150,28 @@ def phone_login_view(request: HttpRequest) -> HttpResponse:
             sent = True
         except AccordError as exc:
             error = exc
-            sent = "code" in request.POST
-    return render(
+            # A wrong code, or "resend" tapped too early (429: the code sent before is still
+            # valid): the code field stays, with the message beside it.
+            sent = (
+                "code" in request.POST
+                or bool(request.POST.get("resend"))
+                or isinstance(exc, RateLimited)
+            )
+    response = render(
         request,
         "identity/login_phone.html",
-        {"error": error, "sent": sent, "phone": phone, "next": next_url(request)},
+        {
+            "error": error,
+            "sent": sent,
+            "phone": phone,
+            "next": next_url(request),
+            "intro": login_intro.intro_for(request),
+        },
         status=error.status if error else 200,
     )
+    if isinstance(error, RateLimited):
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @require_POST

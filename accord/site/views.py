@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from accord.core.models import AuditEntry, Notification
 from accord.core.pages import staff_page
 from accord.core.roles import AUDIT_READS, DISTRICT_READS, Role
+from accord.envelopes import services as envelope_services
 from accord.identity.models import Employment, Enterprise, Street
 from accord.identity.summary import bureau_summary
 
@@ -36,6 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
             .order_by("-start_date")
         )
         ctx["me"] = user.person
+        ctx["waiting"] = envelope_services.waiting_for(user)
     if user.has_role(Role.MEDIATOR):
         ctx["organisations"] = [m.organisation for m in user.memberships_list if m.organisation_id]
     if user.has_role(*AUDIT_READS):

@@ -156,7 +156,9 @@ def test_a_second_signature_is_refused_inline_not_a_500(shop):
     assert response.status_code == 409
     body = response.content.decode()
     assert 'data-error-code="envelope.already_completed"' in body
-    assert "不能再次签署" in body and "cannot be signed again" in body
+    # The page's language only; the code is in the small "for support" detail.
+    assert "不能再次签署" in body and "cannot be signed again" not in body
+    assert re.search(r"<details[^>]*support-detail.*envelope\.already_completed", body, re.S)
 
 
 def test_not_your_turn_before_the_enterprise_seals(shop):
@@ -201,7 +203,8 @@ def test_read_progress_is_recorded_and_consent_needs_every_page(shop):
     assert response.json() == {"read_pages": 1, "total": total}
     page = client.get(_url(party)).content.decode()
     assert f"已阅读 <span data-read-count>1</span>/{total} 页" in page
-    assert 'href="#page-2"' in page  # continue where it stopped
+    # The page images: continue where it stopped.
+    assert 'href="#page-2"' in client.get(_url(party, "?view=pages")).content.decode()
     response = client.post(_url(party, "/consent"), {"agree": "1"})
     assert response.status_code == 422
     assert 'data-error-code="envelope.pages_unread"' in response.content.decode()

@@ -42,7 +42,14 @@ from accord.envelopes.services.base import (
     enterprise_party,
     new_number,
 )
-from accord.envelopes.services.documents import Download, document_download, evidence_report
+from accord.envelopes.services.documents import (
+    Download,
+    ReadingText,
+    document_download,
+    evidence_report,
+    reading_texts,
+    waiting_for,
+)
 from accord.envelopes.services.drafting import (
     DocumentInput,
     PartyInput,
@@ -113,6 +120,7 @@ __all__ = [
     "Download",
     "PartyInput",
     "PartySpec",
+    "ReadingText",
     "SealManyResult",
     "archive_completed",
     "archive_documents",
@@ -141,6 +149,7 @@ __all__ = [
     "party_for_link",
     "party_of",
     "personal_party",
+    "reading_texts",
     "record_consent",
     "record_view",
     "reject",
@@ -161,5 +170,6 @@ __all__ = [
     "total_pages",
     "verify_signer",
     "void",
+    "waiting_for",
     "withdraw",
 ]

@@ -54,6 +54,24 @@
       });
   }
 
+  // The text view: its words are the whole document, so reaching its end reads every page.
+  var textEnd = root.querySelector("#step-read [data-text-end]");
+  if (root.dataset.step === "read" && textEnd) {
+    show(contiguous());
+    if ("IntersectionObserver" in window) {
+      var endObserver = new IntersectionObserver(function (entries) {
+        if (!entries.some(function (e) { return e.isIntersecting; })) return;
+        for (var p = 1; p <= total; p++) seen[p] = true;
+        endObserver.disconnect();
+        show(total);
+        send(total);
+      }, { threshold: 0.5 });
+      endObserver.observe(textEnd);
+    } else if (agree) {
+      agree.disabled = false;
+    }
+  }
+
   var pageImages = root.querySelectorAll("#step-read .doc-pages img[data-page]");
   if (root.dataset.step === "read" && pageImages.length) {
     show(contiguous());
