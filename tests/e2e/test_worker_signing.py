@@ -136,7 +136,7 @@ def test_worker_signs_a_contract_on_a_phone_from_the_sms_link(open_page, live_se
     total = images.count()
     assert total == 2
     expect(images.first).to_have_attribute("loading", "lazy")
-    expect(images.first).to_have_attribute("alt", "第 1 页 / Page 1")
+    expect(images.first).to_have_attribute("alt", "第 1 页（点按放大）")
     agree = page.get_by_label(re.compile("本人同意以电子形式订立"))
     expect(agree).to_be_disabled()
     check_axe(page, "step read")

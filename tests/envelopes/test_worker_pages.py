@@ -6,10 +6,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
+import time
 
 import pytest
 from django.test import Client
 from django.utils import timezone
+from freezegun import freeze_time
 
 from accord.core.events import deliver_pending
 from accord.core.models import AuditEntry, SmsMessage
@@ -470,3 +472,94 @@ def test_consent_form_carries_the_pages_seen_when_the_last_report_is_still_on_it
     )
     party.refresh_from_db()
     assert party.read_pages == total and party.consent_at is not None
+
+
+# ---- reading and signing on a phone (issue #11) -------------------------------------------------
+
+
+def test_sms_link_login_names_the_enterprise_and_the_document(shop):
+    envelope = _sealed(shop)
+    client = Client()
+    client.get(f"/s/{last_link()}")
+    page = client.get(f"/login/phone?next=/my/sign/{_worker_party(envelope).public_id}")
+    body = page.content.decode()
+    assert f"{shop.enterprise.name} 请您签署文件" in body
+    assert "劳动合同书（固定期限）" in body and envelope.number in body
+    assert shop.worker.name not in body  # nobody has logged in yet: no personal data
+    # Without the link, the login page is the plain one.
+    assert "请您签署文件" not in Client().get("/login/phone").content.decode()
+
+
+def test_text_view_is_the_documents_words_with_the_pdf_hash_and_images_are_one_tap_away(shop):
+    envelope = _sealed(shop, fields=contract_fields(probation_end_date="", probation_wage=""))
+    party = _worker_party(envelope)
+    doc = envelope.documents.get()
+    client = _worker_client(shop)
+    body = client.get(_url(party)).content.decode()
+    assert 'data-testid="doc-text"' in body and doc.current_sha256 in body
+    assert "乙方月工资为人民币 8,000.00 元。" in body and "试用期：不约定。" in body
+    assert "试用期工资" not in body and "________" not in body
+    assert shop.worker.id_number not in body  # masked in the text (the PDF has it)
+    assert shop.worker.id_number_masked in body
+    assert "data-text-end" in body and "data-page=" not in body
+    images = client.get(_url(party, "?view=pages")).content.decode()
+    assert images.count("data-page=") == doc.pages and 'class="doc-page-zoom"' in images
+
+
+def test_resend_too_early_keeps_the_code_field_with_the_message_beside_it(shop):
+    envelope = _sealed(shop)
+    party = _worker_party(envelope)
+    client = _worker_client(shop)
+    client.post(_url(party, "/read"), {"pages": envelope.documents.get().pages})
+    client.post(_url(party, "/consent"), {"agree": "1"})
+    client.post(_url(party, "/signature"), {"typed_name": "张三"})
+    # Ten codes in ten minutes are allowed (signing.services); the eleventh is a 429. Counted in
+    # fixed windows: start at the beginning of one, so a slow machine never crosses into the next.
+    window_start = time.time() // 600 * 600 + 600
+    with freeze_time(dt.datetime.fromtimestamp(window_start, dt.UTC), tick=True):
+        for _ in range(10):
+            assert client.post(_url(party, "/code")).status_code == 302
+        response = client.post(_url(party, "/code"))
+    assert response.status_code == 429 and response["Retry-After"]
+    body = response.content.decode()
+    form = body[body.index('id="code-form"') : body.index("</form>", body.index('id="code-form"'))]
+    assert 'id="code"' in form and 'id="code-error"' in form and "autofocus" in form
+    # The code sent first still signs.
+    response = client.post(_url(party, "/sign"), {"code": last_code()})
+    assert response.status_code == 302
+
+
+def test_phone_login_resend_too_early_keeps_the_code_field(shop):
+    client = Client()
+    client.post("/login/phone", {"phone": "13900001111"})
+    response = client.post("/login/phone", {"phone": "13900001111", "resend": "1"})
+    assert response.status_code == 429 and response["Retry-After"]
+    body = response.content.decode()
+    assert 'id="code"' in body and 'id="code-error"' in body
+    wrong = client.post("/login/phone", {"phone": "13900001111", "code": "000000"})
+    assert 'id="code"' in wrong.content.decode() and 'id="code-error"' in wrong.content.decode()
+
+
+def test_worker_home_lists_what_waits_and_drops_it_once_signed(shop):
+    envelope = _sealed(shop)
+    party = _worker_party(envelope)
+    client = _worker_client(shop)
+    home = client.get("/").content.decode()
+    assert f'href="/my/sign/{party.public_id}"' in home and envelope.title in home
+    _sign_through_pages(client, party)
+    home = client.get("/").content.decode()
+    assert f'href="/my/sign/{party.public_id}"' not in home
+    assert "目前没有需要您签署的文件" in home
+
+
+def test_hr_preview_pdf_may_be_framed_by_our_own_pages_only(shop):
+    envelope = _contract(shop)
+    client = Client()
+    login(client, shop.hr)
+    inline = client.get(f"/api/v1/envelopes/{envelope.public_id}/documents/1.pdf")
+    assert inline.status_code == 200
+    assert inline["X-Frame-Options"] == "SAMEORIGIN"
+    assert inline["Content-Security-Policy"] == "frame-ancestors 'self'"
+    download = client.get(f"/api/v1/envelopes/{envelope.public_id}/documents/1.pdf?download=1")
+    assert download["X-Frame-Options"] == "DENY"
+    assert client.get(f"/envelopes/{envelope.public_id}/")["X-Frame-Options"] == "DENY"

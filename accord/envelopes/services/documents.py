@@ -75,7 +75,8 @@ def reading_texts(party: Party, documents: list[EnvelopeDocument]) -> list[Readi
     first = documents[0]
     if first.kind != envelope.kind:
         return []
-    text = document_text(version.title, version.sections, values, number=first.number)
+    # The number printed on every page of the PDF (the envelope's; /verify takes it too).
+    text = document_text(version.title, version.sections, values, number=envelope.number)
     return [ReadingText(first, text, first.current_sha256)]
 
 
