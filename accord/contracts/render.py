@@ -7,9 +7,10 @@ compile (DESIGN.md). The compiler is not thread-safe, so it is used under a lock
 ``content`` is the one place where a template and its values become a document's words: the PDF
 (``render_document``) and the text a worker reads on a phone (``document_text``) both come from
 it, so they cannot say different things. The layout marks where each party's seal or signature
-goes (``<accord-mark>`` metadata, read back with ``typst query``); ``render_document`` returns
-those positions and writes them into the PDF as empty signature fields, which the signing layer
-fills, so a seal sits at the 甲方 line and a signature at the 乙方 line of that very document.
+goes (``<accord-mark>`` metadata): the PDF carries those places as a small attachment, which
+the signing layer reads (``signing.pdf.placed_boxes``) so that a seal sits at the 甲方 line and
+a signature at the 乙方 line of that very document; ``render_document`` also returns them
+(``typst query``), each naming its document's number, for callers that lay out many documents.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import typst
 
 from accord.contracts.clauses import BLANK, fill, fill_paragraphs
 from accord.signing import pki
-from accord.signing.pdf import FieldPlacement, add_signature_fields
 
 LAYOUT = Path(__file__).parent / "typst" / "document.typ"
 FONT_DIRS = ["/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto", "/usr/share/fonts"]
@@ -34,8 +34,6 @@ MARK_LABEL = "<accord-mark>"
 _lock = threading.Lock()
 # Typst writes the page tree as ``/Type/Pages/Count N``: our own output, read without parsing.
 _PAGE_COUNT = re.compile(rb"/Type\s*/Pages\s*/Count\s+(\d+)")
-# The signature field each party's mark becomes (signing fills the first empty one of its kind).
-FIELD_PREFIX = {"employer": "seal", "worker": "sig"}
 
 
 @cache
@@ -133,16 +131,6 @@ def marks_from_query(found: list[dict]) -> tuple[Mark, ...]:
     return tuple(marks)
 
 
-def _placements(marks: tuple[Mark, ...]) -> list[FieldPlacement]:
-    counts: dict[str, int] = {}
-    out = []
-    for mark in marks:
-        prefix = FIELD_PREFIX[mark.party]
-        counts[prefix] = counts.get(prefix, 0) + 1
-        out.append(FieldPlacement(f"{prefix}{counts[prefix]}", mark.page, mark.box))
-    return out
-
-
 def render_document(
     title: str,
     sections: list[dict],
@@ -153,15 +141,13 @@ def render_document(
     blanks: bool = False,
 ) -> Rendered:
     """The PDF, its page count (taken from the PDF just made rather than by parsing it again)
-    and where its marks go, already written into it as empty signature fields."""
+    and where its marks go (also attached to the PDF for the signing layer)."""
     data = content(title, sections, values, number=number, footer=footer, blanks=blanks)
     with _lock:
         compiler = _compiler()
         pdf = compiler.compile(sys_inputs={"data": json.dumps(data, ensure_ascii=False)})
         # The query runs on the document just compiled (same inputs; Typst's cache answers it).
         marks = marks_from_query(json.loads(compiler.query(MARK_LABEL)))
-    if marks:
-        pdf = add_signature_fields(pdf, _placements(marks))
     return Rendered(pdf, page_count(pdf), marks)
 
 

@@ -13,6 +13,7 @@ Levels (ETSI EN 319 142-1):
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -199,30 +200,43 @@ def validation_context(
 CAPTION_STRIP = 14  # pt (5 mm)
 
 
-@dataclass(frozen=True)
-class FieldPlacement:
-    """An empty signature field to create: ``name`` (``seal1``, ``sig1`` …), ``page`` (0-based)
-    and ``box`` (x1, y1, x2, y2 in pt, origin lower left) — where the layout put a party line."""
-
-    name: str
-    page: int
-    box: tuple[int, int, int, int]
+MARKS_ATTACHMENT = "accord-marks.json"
+# Which party's place a signer's field takes: the enterprise's (or bureau's) seal, a person.
+_PARTY_OF_PREFIX = {"seal": "employer", "sig": "worker"}
+Box = tuple[int, int, int, int]
 
 
-def add_signature_fields(data: bytes, placements: list[FieldPlacement]) -> bytes:
-    """The PDF with an empty signature field at each placement (an incremental update).
+def placed_boxes(reader: PdfFileReader) -> dict[str, list[tuple[int, Box]]]:
+    """The places the document's layout left for each party's mark: party → [(page 0-based,
+    (x1, y1, x2, y2) in pt, origin lower left)], read from the PDF's ``accord-marks.json``
+    attachment (written by contracts/typst/document.typ). Empty for a PDF without one."""
+    try:
+        names = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]
+    except (KeyError, TypeError):
+        return {}
+    places: dict[str, list[tuple[int, Box]]] = {}
+    for i in range(0, len(names) - 1, 2):
+        if str(names[i]) != MARKS_ATTACHMENT:
+            continue
+        try:
+            items = json.loads(names[i + 1].get_object()["/EF"]["/F"].get_object().data)
+            for item in items:
+                x, w, h = float(item["x"]), float(item["w"]), float(item["h"])
+                top = float(item["page_height"]) - float(item["y"])
+                box = (round(x), round(top - h), round(x + w), round(top))
+                places.setdefault(str(item["party"]), []).append((int(item["page"]) - 1, box))
+        except (KeyError, TypeError, ValueError, PdfError):
+            return {}  # a damaged attachment: fall back to the default places
+    return places
 
-    ``sign`` fills the first empty field of its signer's kind, so a seal lands where the
-    document's layout put the 甲方 line and a signature at the 乙方 line; a certification
-    signature then allows those fields to be filled (DocMDP P=2) without adding widgets."""
-    writer = IncrementalPdfFileWriter(BytesIO(bytes(data)), strict=False)
-    for place in placements:
-        fields.append_signature_field(
-            writer, SigFieldSpec(sig_field_name=place.name, on_page=place.page, box=place.box)
-        )
-    out = BytesIO()
-    writer.write(out)
-    return out.getvalue()
+
+def _place(reader: PdfFileReader, prefix: str, index: int, kind: str, page: int) -> tuple[int, Box]:
+    """Page and box of the ``index``-th field of this kind: the layout's place for it if the
+    document has one, else a place at the foot of the page (an uploaded PDF)."""
+    places = placed_boxes(reader).get(_PARTY_OF_PREFIX[prefix], [])
+    if index < len(places):
+        return places[index]
+    return page, _default_box(reader, page, kind, index)
 
 
 def _stamp_style(look: Appearance) -> TextStampStyle:
@@ -384,7 +398,12 @@ def sign(
     page = -1
     if appearance is not None:
         page = appearance.page
-        box = appearance.box or _default_box(reader, page, cert.kind, len(existing))
+        box = appearance.box
+        if box is None:
+            same_kind = sum(
+                1 for name, _v, _r in fields.enumerate_sig_fields(reader) if name.startswith(prefix)
+            )
+            page, box = _place(reader, prefix, same_kind, cert.kind, page)
         stamp_style = _stamp_style(appearance)
     else:
         box = None
@@ -409,27 +428,13 @@ def sign(
     if reserve_person_fields and not certify:
         raise RESERVE_NEEDS_CERTIFY()
     # Under a certification signature (DocMDP P=2) later signers may only fill fields that
-    # exist: adding a new widget to a page would count as a forbidden change. Fields the
-    # layout placed at the party lines count; only the missing ones are added.
-    names = {name for name, _value, _ref in fields.enumerate_sig_fields(reader)}
-    placed = sum(
-        1
-        for name, value, _ref in fields.enumerate_sig_fields(reader)
-        if value is None and name.startswith("sig")
-    )
-    n = 0
-    for i in range(placed, reserve_person_fields):
-        n += 1
-        while f"sig{n}" in names:
-            n += 1
-        names.add(f"sig{n}")
+    # exist: adding a new widget to a page would count as a forbidden change. Each goes to the
+    # place the layout left at the 乙方 line (then, for more signers, the page's foot).
+    for i in range(reserve_person_fields):
+        on_page, person_box = _place(reader, "sig", i, Certificate.Kind.EVENT, -1)
         fields.append_signature_field(
             writer,
-            SigFieldSpec(
-                sig_field_name=f"sig{n}",
-                on_page=page,
-                box=_default_box(reader, page, Certificate.Kind.EVENT, i),
-            ),
+            SigFieldSpec(sig_field_name=f"sig{i + 1}", on_page=on_page, box=person_box),
         )
     with _signer(cert, key) as signer:
         pdf_signer = PdfSigner(

@@ -3,7 +3,8 @@ document, where its layout put them; no text of the document runs under a mark; 
 time is printed in its own strip below the mark, never across it; every page carries the
 document number and a QR code that opens /verify for it.
 
-These are rendered-page checks: the word boxes come from the PDF itself (poppler's
+These are rendered-page checks: the places come from the PDF (its ``accord-marks.json``
+attachment, and the signature widgets once signed), the word boxes from the PDF's text (poppler's
 ``pdftotext -bbox``), the pixels from the page rendered to an image (``pdftoppm``).
 """
 
@@ -27,7 +28,7 @@ from accord.contracts.shipped import TEMPLATES
 from accord.envelopes import drafting, services
 from accord.envelopes.models import Party
 from accord.signing import providers
-from accord.signing.pdf import CAPTION_STRIP
+from accord.signing.pdf import CAPTION_STRIP, placed_boxes
 from tests.envelopes.conftest import last_code, totp_code
 from tests.support.factories import contract_fields, published
 
@@ -138,6 +139,18 @@ def _widgets(pdf: bytes) -> dict[str, tuple[int, tuple[float, float, float, floa
     return out
 
 
+def _places(pdf: bytes) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
+    """The layout's places as the field names they become → (page 1-based, rect from the top)."""
+    reader = PdfFileReader(BytesIO(pdf), strict=False)
+    out = {}
+    for party, name in (("employer", "seal1"), ("worker", "sig1")):
+        for page, (x1, y1, x2, y2) in placed_boxes(reader).get(party, [])[:1]:
+            kids = reader.root["/Pages"]["/Kids"]
+            height = float(kids[page].get_object()["/MediaBox"][3])
+            out[name] = (page + 1, (x1, height - y2, x2, height - y1))
+    return out
+
+
 def _overlaps(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
@@ -193,8 +206,12 @@ def test_each_template_places_seal_and_signature_at_its_party_lines_over_no_text
     _code, _kind, _name, title, sections = shipped
     rendered = render_document(title, sections, VALUES, number="FY20261204-7K3Q9D2M")
     pdf = rendered.pdf
-    widgets = _widgets(pdf)
+    # The places travel in the PDF (its attachment) and are the ones Typst's query gave.
+    widgets = _places(pdf)
     assert set(widgets) == {"seal1", "sig1"}
+    assert placed_boxes(PdfFileReader(BytesIO(pdf), strict=False)) == {
+        m.party: [(m.page, m.box)] for m in rendered.marks
+    }
     lines = {
         line["party"]: (line.get("label") or line["name"]).replace("{{employer.name}}", "")
         or VALUES["employer.name"]
@@ -233,11 +250,13 @@ def test_signed_marks_fill_the_placed_fields_and_the_time_is_printed_below_each_
     envelope = _sealed_and_signed(shop)
     draft = providers.load_document(envelope.documents.get().original_sha256)
     signed = providers.load_document(envelope.documents.get().current_sha256)
-    placed = _widgets(draft)
+    placed = _places(draft)
     after = _widgets(signed)
-    # The seal and the signature went into the fields the layout placed: same boxes, no others.
-    assert {k: after[k] for k in placed} == placed
-    assert set(after) == set(placed)
+    # The seal and the signature went where the layout placed them: same boxes, no others.
+    assert set(after) == set(placed) == {"seal1", "sig1"}
+    for name in placed:
+        assert after[name][0] == placed[name][0]
+        assert all(abs(a - b) <= 1 for a, b in zip(after[name][1], placed[name][1], strict=True))
     for name, (page, rect) in after.items():
         image = _pixels(signed, page)
         runs = _runs(_ink_rows(image, rect, _any_ink))
