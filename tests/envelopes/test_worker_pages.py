@@ -16,6 +16,7 @@ from freezegun import freeze_time
 from accord.core.events import deliver_pending
 from accord.core.models import AuditEntry, SmsMessage
 from accord.envelopes import drafting, pages, services
+from accord.envelopes.errors import NOT_YOUR_TURN
 from accord.envelopes.models import Envelope, Party
 from accord.identity.models import Employment, Enterprise, Person, ResidentRegistryRecord, User
 from accord.identity.verification import id_index, name_index
@@ -171,6 +172,11 @@ def test_not_your_turn_before_the_enterprise_seals(shop):
     assert response.status_code == 409
     body = response.content.decode()
     assert "envelope.not_your_turn" in body and envelope.title not in body
+    # A worker reads the page's language only; the code is folded "for support", not the title.
+    assert NOT_YOUR_TURN.message_zh.split("{")[0] in body
+    assert NOT_YOUR_TURN.message_en.split("{")[0] not in body
+    assert re.search(r"<details[^>]*support-detail.*envelope\.not_your_turn", body, re.S)
+    assert "<title>envelope." not in body
     assert client.get(_url(party, "/pages/1.png")).status_code == 404
     assert client.post(_url(party, "/consent"), {"agree": "1"}).status_code == 409
 
