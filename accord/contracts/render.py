@@ -99,7 +99,7 @@ def content(
     }
     if number:
         data["qr_svg"] = _qr_svg(verify_url(number))
-        data["verify_hint"] = "扫码或登录福易签“核验文件”输入编号，可核验本文件"
+        data["verify_hint"] = "用手机扫描二维码，或在福易签“文件验证”页输入编号，即可核验本文件"
     return data
 
 

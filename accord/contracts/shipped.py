@@ -60,18 +60,25 @@ OTHER = {
     "text": "本合同未尽事宜，按国家和地方有关规定执行。本合同一式两份，甲乙双方各执一份；"
     "以电子形式订立的，双方均可随时免费查看、下载和打印（《劳动合同法》第十六条）。",
 }
+
+
 # The party lines: the layout leaves the seal's and the signature's place beside each and
 # marks it, so the signing layer puts them there (render.py); the time each was made is the
 # trusted timestamp printed under its mark.
-SIGNATURES = {
-    "clause": "",
-    "heading": "",
-    "text": "本合同于 {{document.date}} 拟定，自双方签名盖章之日起生效；签署时间以各方电子签名的可信时间为准。",
-    "signatures": [
-        {"party": "employer", "label": "甲方（盖章）：", "name": "{{employer.name}}"},
-        {"party": "worker", "label": "乙方（签名）：", "name": "{{worker.name}}"},
-    ],
-}
+def _signatures(document: str = "本合同") -> dict:
+    return {
+        "clause": "",
+        "heading": "",
+        "text": f"{document}于 {{{{document.date}}}} 拟定，自双方签名盖章之日起生效；"
+        "签署时间以各方电子签名的可信时间为准。",
+        "signatures": [
+            {"party": "employer", "label": "甲方（盖章）：", "name": "{{employer.name}}"},
+            {"party": "worker", "label": "乙方（签名）：", "name": "{{worker.name}}"},
+        ],
+    }
+
+
+SIGNATURES = _signatures()
 # A notice: the employer's seal over its name and the date; the worker signs for receipt.
 NOTICE_SIGNATURES = {
     "clause": "",
@@ -161,9 +168,10 @@ TEMPLATES = [
             {
                 "clause": "",
                 "heading": "",
-                "text": "{{worker.name}}：\n经考核，{{employer.name}} 决定录用您担任 {{job.title}} 岗位，"
-                "工作地点 {{job.place}}，月工资人民币 {{pay.monthly_wage}} 元。请于 {{term.start_date}} 报到；报到之日起一个月内，"
-                "双方将订立书面劳动合同（《劳动合同法》第十条）。",
+                # Each particular in a sentence of its own: one left empty drops only itself.
+                "text": "{{worker.name}}：\n经考核，{{employer.name}} 决定录用您担任 {{job.title}} 岗位。"
+                "工作地点：{{job.place}}。月工资为人民币 {{pay.monthly_wage}} 元。请于 {{term.start_date}} 报到。"
+                "自用工之日起一个月内，双方将订立书面劳动合同（《劳动合同法》第十条）。",
             },
             NOTICE_SIGNATURES,
         ],
@@ -178,7 +186,7 @@ TEMPLATES = [
                 "clause": "",
                 "heading": "",
                 "text": "{{worker.name}}：\n您的试用期已于 {{probation.end_date}} 届满，经考核合格，"
-                "自 {{confirm.date}} 起转为正式员工，月工资人民币 {{pay.monthly_wage}} 元。",
+                "自 {{confirm.date}} 起转为正式员工。转正后月工资为人民币 {{pay.monthly_wage}} 元。",
             },
             NOTICE_SIGNATURES,
         ],
@@ -197,7 +205,7 @@ TEMPLATES = [
                 "text": "经双方协商一致，自 {{change.effective_date}} 起对劳动合同作如下变更："
                 "{{change.description}}。本协议采用书面形式（《劳动合同法》第三十五条），未变更部分继续履行。",
             },
-            SIGNATURES,
+            _signatures("本协议"),
         ],
     ),
     (
@@ -214,7 +222,7 @@ TEMPLATES = [
                 "text": "双方原订立的劳动合同期满，经协商一致续订劳动合同，续订期限至 {{renewal.end_date}} 止，"
                 "其他条款按原合同执行。",
             },
-            SIGNATURES,
+            _signatures("本续订书"),
         ],
     ),
     (
@@ -226,8 +234,8 @@ TEMPLATES = [
             {
                 "clause": "",
                 "heading": "",
-                "text": "{{worker.name}}：\n因 {{leave.reason}}，{{employer.name}} 与您的劳动合同于 {{leave.date}} "
-                "解除（终止）。请于 {{leave.date}} 前办理工作交接；依法应支付的经济补偿将在办结交接时支付（《劳动合同法》第五十条）。",
+                "text": "{{worker.name}}：\n{{employer.name}} 与您的劳动合同于 {{leave.date}} 解除（终止）。"
+                "解除（终止）的原因：{{leave.reason}}。请于 {{leave.date}} 前办理工作交接；依法应支付的经济补偿将在办结交接时支付（《劳动合同法》第五十条）。",
             },
             NOTICE_SIGNATURES,
         ],
@@ -241,8 +249,11 @@ TEMPLATES = [
             {
                 "clause": "",
                 "heading": "",
+                # What the certificate states (《劳动合同法实施条例》第二十四条): the term, the date
+                # of leaving, the position and the years with the employer.
                 "text": "兹证明 {{worker.name}}（身份证件号码 {{worker.id_number}}）自 {{term.start_date}} 起"
-                "在我单位担任 {{job.title}} 岗位，劳动合同于 {{leave.date}} 解除（终止）。\n"
+                "在我单位工作，劳动合同于 {{leave.date}} 解除（终止）。劳动合同期限：{{term}}。"
+                "工作岗位：{{job.title}}。\n"
                 "特此证明（《劳动合同法》第五十条）。",
             },
             NOTICE_SIGNATURES,

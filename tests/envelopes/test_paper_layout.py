@@ -166,10 +166,12 @@ def _contract(shop, code="labour-fixed", **over):
     )
 
 
-def _label(words, prefix: str):
-    found = [w for w in words if w[0].startswith(prefix)]
-    assert found, f"no {prefix} line on the page"
-    return found[0]
+def _label(words, prefix: str, rect):
+    """The party line above a place: the nearest word above it that starts the line's text (the
+    same name may also appear in the body, higher up)."""
+    found = [w for w in words if w[0].startswith(prefix) and w[4] <= rect[1] + 1]
+    assert found, f"no {prefix} line above {rect}"
+    return max(found, key=lambda w: w[4])
 
 
 VALUES = {
@@ -224,7 +226,7 @@ def test_each_template_places_seal_and_signature_at_its_party_lines_over_no_text
         mark = next(m for m in rendered.marks if m.party == party)
         assert page == mark.page + 1
         words = _words(pdf, page)
-        line = _label(words, lines[party][:6])
+        line = _label(words, lines[party][:6], rect)
         # Right under its own party line, in that line's column.
         assert 0 <= rect[1] - line[4] <= 12, (name, rect, line)
         assert abs(rect[0] - line[1]) <= 2
