@@ -125,3 +125,24 @@ def test_the_phone_text_is_the_pdf_text_word_for_word():
     assert len(paragraphs) > 15
     for paragraph in paragraphs:
         assert re.sub(r"\s+", "", paragraph) in pdf_text, paragraph
+
+
+@pytest.mark.django_db
+def test_reviewed_shipped_texts_are_published_as_a_new_version_and_the_old_one_retired():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from accord.contracts.models import TemplateVersion
+
+    migration = import_module("accord.contracts.migrations.0005_shipped_templates_reviewed")
+    old = TemplateVersion.objects.get(template__code="labour-fixed", status="published")
+    # A database made before the review holds the old wording.
+    TemplateVersion.objects.filter(pk=old.pk).update(sections=[{"text": "旧文本"}])
+    migration.publish_reviewed(apps, None)
+    current = TemplateVersion.objects.get(template__code="labour-fixed", status="published")
+    assert current.number == old.number + 1 and current.sections == SHIPPED["labour-fixed"][4]
+    assert TemplateVersion.objects.get(pk=old.pk).status == "retired"
+    # Run again: nothing changes (the published text is the shipped one).
+    migration.publish_reviewed(apps, None)
+    assert TemplateVersion.objects.filter(template__code="labour-fixed").count() == 2
