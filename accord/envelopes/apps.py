@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 
+from accord.identity import login_intro as intros
 from accord.signing import lookup
 
 
@@ -17,7 +18,6 @@ class EnvelopesConfig(AppConfig):
         from accord.envelopes.lookup import find_envelope_document
         from accord.envelopes.tasks import register
         from accord.envelopes.views_worker import login_intro
-        from accord.identity import login_intro as intros
 
         register()
         batch_tasks.register_sweep()
