@@ -146,6 +146,7 @@ def test_sms_link_login_survives_429_and_a_wrong_code_then_reads_the_text_in_lar
     normal = _font_px(page, ".doc-text h4 + p")
     assert normal >= 17, normal  # legible on a 375 px screen without zooming
     check(page, "reading the text")
+    page.locator(".doc-text-note").scroll_into_view_if_needed()
     shot(page, "reading-text")
 
     # 大字版 from the bar, without opening the menu: the text grows with it.
@@ -154,6 +155,7 @@ def test_sms_link_login_survives_429_and_a_wrong_code_then_reads_the_text_in_lar
     large = _font_px(page, ".doc-text h4 + p")
     assert large >= normal * 1.2, (normal, large)
     check(page, "reading the text in large type")
+    page.locator(".doc-text h4").nth(3).scroll_into_view_if_needed()
     shot(page, "reading-large-type")
 
     # Reading to the end of the text reads every page; consent opens.
