@@ -19,7 +19,7 @@ from accord.contracts import checkup, rules, templates
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, TemplateVersion
 from accord.contracts.render import render_pdf
 from accord.core.errors import INVALID_DATE, INVALID_VALUE, TOO_LONG, Problem
-from accord.envelopes import errors, services
+from accord.envelopes import errors, history, services
 from accord.envelopes.models import Envelope
 from accord.identity.models import Employment, Enterprise, Person
 
@@ -60,19 +60,6 @@ def _yuan(value: Decimal | None) -> str:
     return "" if value is None else f"{value:,.2f}"
 
 
-def _had_probation(enterprise: Enterprise, person: Person) -> bool:
-    """LCL Art. 19: the same employer may agree a probation with the same worker only once."""
-    for values in Envelope.objects.filter(
-        enterprise=enterprise,
-        person=person,
-        kind__in=LABOUR_CONTRACT_KINDS,
-        status=Envelope.Status.COMPLETED,
-    ).values_list("values", flat=True):
-        if values.get("probation.end_date"):
-            return True
-    return False
-
-
 def _latest_probation_end(enterprise: Enterprise, person: Person) -> str:
     latest = (
         Envelope.objects.filter(
@@ -89,22 +76,31 @@ def _latest_probation_end(enterprise: Enterprise, person: Person) -> str:
 
 
 def legal_problems(
-    kind: str, fields: dict[str, Any], *, enterprise: Enterprise, person: Person
+    kind: str,
+    fields: dict[str, Any],
+    *,
+    enterprise: Enterprise,
+    person: Person,
+    employment: Employment | None = None,
 ) -> tuple[rules.ContractDraft | None, list[Problem]]:
-    """The labour-law findings that stop a labour contract draft (errors, not warnings)."""
+    """The labour-law findings that stop a labour contract draft (errors, not warnings).
+
+    The worker's history here comes from the platform's records (envelopes.history): one
+    probation (LCL Art. 19 ¶2), a first written contract concluded late (Art. 10, 14 ¶3, 82),
+    the right to an open-ended contract (Art. 14 ¶2); HR's fields may add to it, never erase it."""
     if kind not in LABOUR_CONTRACT_KINDS:
         return None, []
-    data = dict(fields)
-    # LCL Art. 19 ¶2: the platform's own records win; HR's flag may only add a probation agreed
-    # before the platform knew the worker, never erase one it recorded.
-    if _had_probation(enterprise, person):
-        data["had_probation_with_employer"] = True
+    if employment is None:
+        employment = (
+            Employment.objects.filter(enterprise=enterprise, person=person, end_date__isnull=True)
+            .order_by("-start_date")
+            .first()
+        )
+    data = history.with_history(fields, history.history_of(enterprise, person.pk, employment))
     draft = checkup.parse_draft(data)  # malformed fields raise InvalidInput, every one listed
-    today = timezone.localdate()
-    minimum = checkup.minimum_wage_on(max(draft.start_date, today))
     problems = [
         Problem(f.code, f.message_zh, f.message_en, f.field, article=f.article)
-        for f in rules.check(draft, minimum, today=today)
+        for f in checkup.findings(draft, timezone.localdate())
         if f.severity == "error"
     ]
     return draft, problems
@@ -225,7 +221,9 @@ def create_from_template(
         employment=employment,
         start_date=fields.get("start_date"),
     )
-    draft, problems = legal_problems(template.kind, fields, enterprise=enterprise, person=person)
+    draft, problems = legal_problems(
+        template.kind, fields, enterprise=enterprise, person=person, employment=employment
+    )
     if problems:
         raise errors.UNLAWFUL_DRAFT(
             problems[0].field,

@@ -422,7 +422,7 @@ def batch_sheet(rows: int = 1, first: int = 1) -> bytes:
             "probation_wage": "6800",
             "hourly_wage": "",
         }
-        ws.append([values[k] for k, _zh, _en, _r in sheet.COLUMNS])
+        ws.append([values.get(k, "") for k, _zh, _en, _r in sheet.COLUMNS])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
