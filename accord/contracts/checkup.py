@@ -132,6 +132,8 @@ def minimum_wage_on(day: dt.date) -> rules.MinimumWage | None:
         Decimal(row.hourly_fen) / 100,
         row.effective_from,
         row.source,
+        row.monthly_confidence,
+        row.hourly_confidence,
     )
 
 

@@ -42,6 +42,8 @@ class MinimumWage:
     hourly: Decimal
     effective_from: dt.date
     source: str
+    monthly_confidence: str = "confirmed"  # confirmed, reported or unconfirmed (models.py)
+    hourly_confidence: str = "confirmed"
 
 
 @dataclass
@@ -409,7 +411,9 @@ def check(
 
 
 def _minimum_wage_findings(draft: ContractDraft, minimum: MinimumWage, add) -> None:
-    source = minimum.source
+    # A figure not yet confirmed says so where it is quoted (contracts.MinimumWage.Confidence).
+    source = minimum.source + _unconfirmed(minimum.monthly_confidence)
+    hourly_source = minimum.source + _unconfirmed(minimum.hourly_confidence)
     if draft.term_type == "part_time":
         if draft.hourly_wage is not None and draft.hourly_wage < minimum.hourly:
             add(
@@ -417,9 +421,9 @@ def _minimum_wage_findings(draft: ContractDraft, minimum: MinimumWage, add) -> N
                     "contract.hourly_wage_below_minimum",
                     f"{LCL}第七十二条；{MIN_WAGE_RULES}",
                     f"小时工资低于当地非全日制小时最低工资标准 {_yuan(minimum.hourly)} 元"
-                    f"（{source}）。",
+                    f"（{hourly_source}）。",
                     f"The hourly wage is below the local part-time minimum of "
-                    f"{_yuan(minimum.hourly)} yuan ({source}).",
+                    f"{_yuan(minimum.hourly)} yuan ({hourly_source}).",
                     "hourly_wage",
                 )
             )
@@ -437,11 +441,11 @@ def _minimum_wage_findings(draft: ContractDraft, minimum: MinimumWage, add) -> N
                         f"{LCL}第六十八条、第七十二条；{MIN_WAGE_FORMS}、第十二条",
                         f"按每周 {_hours(weekly or PART_TIME_MAX_WEEKLY_HOURS)} 小时折算，"
                         f"月工资相当于每小时 {rate} 元，低于当地非全日制小时最低工资标准 "
-                        f"{_yuan(minimum.hourly)} 元（{source}）。"
+                        f"{_yuan(minimum.hourly)} 元（{hourly_source}）。"
                         + ("未填每周工时，按第六十八条允许的最多 24 小时计算。" if assumed else ""),
                         f"At {_hours(weekly or PART_TIME_MAX_WEEKLY_HOURS)} hours a week the "
                         f"monthly wage is {rate} yuan an hour, below the local part-time minimum "
-                        f"of {_yuan(minimum.hourly)} yuan ({source})."
+                        f"of {_yuan(minimum.hourly)} yuan ({hourly_source})."
                         + (
                             " No weekly hours were given: the 24 hours Art. 68 allows are assumed."
                             if assumed
@@ -479,6 +483,10 @@ def _minimum_wage_findings(draft: ContractDraft, minimum: MinimumWage, add) -> N
                     "hourly_wage",
                 )
             )
+
+
+def _unconfirmed(confidence: str) -> str:
+    return "；该标准未经核实 / not yet confirmed" if confidence == "unconfirmed" else ""
 
 
 def _hours(value: Decimal) -> str:
