@@ -242,7 +242,8 @@ def _failure(line: int, exc: AccordError) -> list[dict[str, Any]]:
     ]
 
 
-def plan(batch: Batch, rows: list[dict[str, Any]]) -> Plan:
+def check_rows(batch: Batch, rows: list[dict[str, Any]]) -> Plan:
+    """Every row of a chunk through the rules of one envelope; nothing rendered or written."""
     keys = [idempotency_key(batch, r["line"]) for r in rows]
     known = _known(batch.enterprise, rows, keys)
     checker = _Checker(batch, known)
@@ -257,6 +258,12 @@ def plan(batch: Batch, rows: list[dict[str, Any]]) -> Plan:
             planned.append(checker.check(row, key))
         except AccordError as exc:
             failures[row["line"]] = _failure(row["line"], exc)
+    return Plan(planned, failures, skipped)
+
+
+def plan(batch: Batch, rows: list[dict[str, Any]]) -> Plan:
+    checked = check_rows(batch, rows)
+    planned, failures, skipped = checked.rows, checked.failures, checked.skipped
     version = batch.template_version
     footer = f"{version.template.name} v{version.number}"
     for r in planned:
