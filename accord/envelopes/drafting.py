@@ -97,10 +97,14 @@ def legal_problems(
             .first()
         )
     data = history.with_history(fields, history.history_of(enterprise, person.pk, employment))
+    today = timezone.localdate()
+    # A contract drafted now is concluded today at the earliest: what HR says of the signing
+    # day cannot make a late contract look timely (LCL Art. 10, 82).
+    data["signing_date"] = today.isoformat()
     draft = checkup.parse_draft(data)  # malformed fields raise InvalidInput, every one listed
     problems = [
         Problem(f.code, f.message_zh, f.message_en, f.field, article=f.article)
-        for f in checkup.findings(draft, timezone.localdate())
+        for f in checkup.findings(draft, today)
         if f.severity == "error"
     ]
     return draft, problems

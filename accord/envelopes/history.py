@@ -44,7 +44,8 @@ def histories(
 ) -> dict[int, History]:
     """The history of each person with ``enterprise``; ``jobs`` are their active employments."""
     found = {
-        pk: History(service_start=jobs[pk].start_date if pk in jobs else None) for pk in person_ids
+        pk: History(service_start=_day(jobs[pk].start_date) if pk in jobs else None)
+        for pk in person_ids
     }
     rows = (
         Envelope.objects.filter(
