@@ -622,6 +622,13 @@ def _written_contract(draft: ContractDraft, signing: dt.date | None, add) -> Non
         )
 
 
+def renewal_findings(draft: ContractDraft) -> list[Finding]:
+    """A renewal (续订书) to a fixed end: only the open-ended right of Art. 14 ¶2 applies to it."""
+    found: list[Finding] = []
+    _open_ended_right(draft, found.append)
+    return found
+
+
 def _open_ended_right(draft: ContractDraft, add) -> None:
     """Art. 14 ¶2 and Art. 82 ¶2: an open-ended contract the worker is owed."""
     if draft.term_type not in ("fixed", "task") or draft.worker_requested_fixed_term:

@@ -16,7 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from accord.contracts import checkup, rules, templates
-from accord.contracts.models import LABOUR_CONTRACT_KINDS, TemplateVersion
+from accord.contracts.models import LABOUR_CONTRACT_KINDS, DocumentKind, TemplateVersion
 from accord.contracts.render import render_pdf
 from accord.core.errors import INVALID_DATE, INVALID_VALUE, TOO_LONG, Problem
 from accord.envelopes import errors, history, services
@@ -88,7 +88,7 @@ def legal_problems(
     The worker's history here comes from the platform's records (envelopes.history): one
     probation (LCL Art. 19 ¶2), a first written contract concluded late (Art. 10, 14 ¶3, 82),
     the right to an open-ended contract (Art. 14 ¶2); HR's fields may add to it, never erase it."""
-    if kind not in LABOUR_CONTRACT_KINDS:
+    if kind not in LABOUR_CONTRACT_KINDS and kind != DocumentKind.RENEWAL:
         return None, []
     if employment is None:
         employment = (
@@ -96,18 +96,49 @@ def legal_problems(
             .order_by("-start_date")
             .first()
         )
-    data = history.with_history(fields, history.history_of(enterprise, person.pk, employment))
+    past = history.history_of(enterprise, person.pk, employment)
+    data = history.with_history(fields, past)
     today = timezone.localdate()
     # A contract drafted now is concluded today at the earliest: what HR says of the signing
     # day cannot make a late contract look timely (LCL Art. 10, 82).
     data["signing_date"] = today.isoformat()
+    if kind == DocumentKind.RENEWAL:
+        return None, _problems(rules.renewal_findings(_renewal_draft(data, past, today)))
     draft = checkup.parse_draft(data)  # malformed fields raise InvalidInput, every one listed
-    problems = [
+    return draft, _problems(checkup.findings(draft, today))
+
+
+def _problems(findings: list[rules.Finding]) -> list[Problem]:
+    return [
         Problem(f.code, f.message_zh, f.message_en, f.field, article=f.article)
-        for f in checkup.findings(draft, today)
+        for f in findings
         if f.severity == "error"
     ]
-    return draft, problems
+
+
+def _renewal_draft(
+    data: dict[str, Any], past: history.History, today: dt.date
+) -> rules.ContractDraft:
+    """A renewal (续订书) as the fixed term it concludes, for LCL Art. 14 ¶2: from today to its
+    end date, with the worker's history (the renewed contract counts as a fixed term)."""
+    end = data.get("renewal_end_date")
+    try:
+        end_date = dt.date.fromisoformat(str(end)) if end else None
+    except ValueError as exc:
+        raise INVALID_DATE("renewal_end_date") from exc
+    parsed = checkup.parse_draft(
+        {
+            "term_type": "fixed",
+            "start_date": today.isoformat(),
+            "service_start_date": min(past.service_start, today).isoformat()
+            if past.service_start
+            else "",
+            "consecutive_fixed_terms": data.get("consecutive_fixed_terms") or 0,
+            "worker_requested_fixed_term": data.get("worker_requested_fixed_term") or False,
+        }
+    )
+    parsed.end_date = end_date
+    return parsed
 
 
 def values_for(

@@ -98,7 +98,7 @@ FIELDS_OF_KIND: dict[str, list[str]] = {
         "place",
         "monthly_wage",
     ],
-    DocumentKind.RENEWAL: ["renewal_end_date"],
+    DocumentKind.RENEWAL: ["renewal_end_date", "worker_requested_fixed_term"],
     DocumentKind.TERMINATION: ["leave_date", "leave_reason"],
     DocumentKind.LEAVING_CERTIFICATE: ["leave_date", "job_title"],
 }

@@ -667,3 +667,39 @@ def test_batch_row(case, frozen, make_enterprise, make_person, make_user):
     assert _sorted(errors) == _sorted(case.errors)
     if case.history is None:  # the upload check knows no history; the sending step does
         assert _sorted(warnings) == _sorted(case.warnings)
+
+
+# ---- a renewal (续订书) is a fixed term too: LCL Art. 14 ¶2, 82 ¶2 ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("fixed_terms", "asked", "refused"),
+    [(1, False, False), (2, False, True), (2, True, False)],
+)
+def test_lcl14_2_3_82_2_a_renewal_after_two_fixed_terms_must_be_open_ended(
+    frozen, make_enterprise, make_person, make_user, fixed_terms, asked, refused
+):
+    case = Case("renewal", base(), history=History(day(TODAY, -48), fixed_terms=fixed_terms))
+    w = world(case, make_enterprise, make_person, make_user)
+    fields = {"renewal_end_date": day(TODAY, 36).isoformat()}
+    if asked:
+        fields["worker_requested_fixed_term"] = True
+    _none, problems = drafting.legal_problems(
+        "renewal", fields, enterprise=w.enterprise, person=w.person, employment=w.job
+    )
+    assert [p.code for p in problems] == (["contract.open_ended_required"] if refused else [])
+
+
+def test_lcl14_2_1_a_renewal_after_ten_years_must_be_open_ended(
+    frozen, make_enterprise, make_person, make_user
+):
+    case = Case("renewal", base(), history=History(day(TODAY, -121), fixed_terms=1))
+    w = world(case, make_enterprise, make_person, make_user)
+    _none, problems = drafting.legal_problems(
+        "renewal",
+        {"renewal_end_date": day(TODAY, 12).isoformat()},
+        enterprise=w.enterprise,
+        person=w.person,
+        employment=w.job,
+    )
+    assert [p.code for p in problems] == ["contract.open_ended_required"]
