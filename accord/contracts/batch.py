@@ -61,6 +61,9 @@ COLUMNS = [
     ("deposit", "押金或担保", "deposit", False),  # Art. 9, 84
     ("holds_id_documents", "扣押证件", "holds_id_documents", False),  # Art. 9, 84
     ("worker_requested_fixed_term", "劳动者要求固定期限", "worker_requested_fixed_term", False),
+    # Paper contracts before the platform (Art. 10, 14): HR may add them to the records.
+    ("prior_written_contract", "此前已订立书面合同", "prior_written_contract", False),
+    ("consecutive_fixed_terms", "此前连续固定期限次数", "consecutive_fixed_terms", False),
 ]
 # Words HR writes in the cells, as the check-up's values.
 POSITION_CATEGORIES = {
@@ -85,14 +88,14 @@ DRAFT_COLUMNS = (
     "deposit",
     "holds_id_documents",
     "worker_requested_fixed_term",
+    "prior_written_contract",
+    "consecutive_fixed_terms",
 )
 COLUMN_HEADER = {key: zh for key, zh, _en, _r in COLUMNS}
 # A finding about a field the spreadsheet has no column for is shown at the column it comes from.
 FIELD_COLUMN = {
     "service_start_date": "start_date",
     "signing_date": "start_date",
-    "consecutive_fixed_terms": "term_type",
-    "prior_written_contract": "term_type",
     "had_probation_with_employer": "probation_end_date",
 }
 
@@ -225,7 +228,7 @@ def _draft_cell(key: str, value: Any) -> Any:
         return POSITION_CATEGORIES.get(text, text)
     if key == "penalties":
         return [PENALTY_REASONS.get(t, t) for t in checkup_split(text)] if text else ""
-    if key in ("holds_id_documents", "worker_requested_fixed_term"):
+    if key in ("holds_id_documents", "worker_requested_fixed_term", "prior_written_contract"):
         return YES_NO.get(text, text)
     return text
 

@@ -64,7 +64,9 @@ _CONTRACT_PROMISES = [
     "deposit",
     "holds_id_documents",
 ]
-_CONTRACT_COMMON += [*_CONTRACT_PROMISES, "worker_requested_fixed_term"]
+# What the platform cannot know of the past (paper contracts before it): HR may add it.
+_CONTRACT_PAST = ["prior_written_contract", "consecutive_fixed_terms"]
+_CONTRACT_COMMON += [*_CONTRACT_PROMISES, *_CONTRACT_PAST, "worker_requested_fixed_term"]
 # Which structured fields (drafting.create_from_template's names) each kind asks for.
 FIELDS_OF_KIND: dict[str, list[str]] = {
     DocumentKind.LABOUR_FIXED: ["start_date", "end_date", *_CONTRACT_COMMON[1:]],
@@ -209,6 +211,15 @@ class EnvelopeFieldsForm(forms.Form):
     penalty_other = forms.BooleanField(label=_("约定其他由劳动者承担的违约金"), required=False)
     deposit = _money(_("向劳动者收取的押金或担保（元）"), _("法律禁止收取，请留空"))
     holds_id_documents = forms.BooleanField(label=_("单位保管劳动者身份证等证件"), required=False)
+    prior_written_contract = forms.BooleanField(
+        label=_("此前已与该劳动者订立过书面劳动合同（含纸质合同）"), required=False
+    )
+    consecutive_fixed_terms = forms.IntegerField(
+        label=_("此前连续订立的固定期限劳动合同次数（含纸质合同）"),
+        required=False,
+        min_value=0,
+        max_value=50,
+    )
     worker_requested_fixed_term = forms.BooleanField(
         label=_("劳动者本人提出订立固定期限合同"), required=False
     )
