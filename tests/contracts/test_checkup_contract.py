@@ -210,3 +210,45 @@ def test_an_unconfirmed_hourly_standard_says_so_where_it_is_quoted(client):
         problem = checkup.check_up(body)[0]
     assert problem["code"] == "contract.hourly_wage_below_minimum"
     assert "未经核实" in problem["message_zh"] and "not yet confirmed" in problem["message_en"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0006_moves_the_shipped_2360_row_and_leaves_an_officers_rows_alone():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("contracts", "0005_minimumwage_confidence")])  # 0006 back: data kept
+    executor.loader.build_graph()
+    module = __import__(
+        "accord.contracts.migrations.0006_shenzhen_minimum_wage_sources", fromlist=["SHIPPED_0002"]
+    )
+    MinimumWage.objects.filter(region="shenzhen").delete()
+    # As 0002 left them, except the 2025 row an officer has since set from the official notice.
+    for day, monthly, hourly in (
+        (dt.date(2018, 7, 1), 220000, 2030),
+        (dt.date(2022, 7, 1), 236000, 2220),
+    ):
+        MinimumWage.objects.create(
+            effective_from=day,
+            monthly_fen=monthly,
+            hourly_fen=hourly,
+            source=module.SHIPPED_0002[day],
+        )
+    MinimumWage.objects.create(
+        effective_from=dt.date(2025, 3, 1),
+        monthly_fen=252000,
+        hourly_fen=2400,
+        source="官方通知原文（局核对）",
+        monthly_confidence="confirmed",
+        hourly_confidence="confirmed",
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate([("contracts", "0006_shenzhen_minimum_wage_sources")])
+    by_day = {r.effective_from: r for r in MinimumWage.objects.filter(region="shenzhen")}
+    assert dt.date(2022, 7, 1) not in by_day
+    assert by_day[dt.date(2021, 12, 1)].monthly_fen == 236000
+    assert by_day[dt.date(2018, 7, 1)].monthly_confidence == "reported"
+    officer = by_day[dt.date(2025, 3, 1)]
+    assert (officer.hourly_fen, officer.hourly_confidence) == (2400, "confirmed")
+    assert dt.date(2015, 3, 1) in by_day and dt.date(2017, 6, 1) in by_day
