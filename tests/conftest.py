@@ -19,6 +19,7 @@ __all__ = ["login", "make_uscc", "resident_id"]  # imported by test modules from
 REFERENCE_DATA_MIGRATIONS = [
     "accord.identity.migrations.0002_reference_data",
     "accord.contracts.migrations.0002_shenzhen_minimum_wage",
+    "accord.contracts.migrations.0006_shenzhen_minimum_wage_sources",
     "accord.contracts.migrations.0004_shipped_templates",
 ]
 

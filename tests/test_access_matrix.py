@@ -20,6 +20,7 @@ import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -41,6 +42,8 @@ PNG = base64.b64decode(
 # (403) on an HR-only URL of that enterprise, they learn nothing they did not know.
 SEE_THE_ENTERPRISE = ("worker_mine", "street_mine")
 PNG_B64 = base64.b64encode(PNG).decode()
+# The factories hire three weeks before the run; they leave on the day it runs.
+LEAVING_DAY = timezone.localdate().isoformat()
 NEW_EMPLOYEE = {"name": "越权", "id_number": "11010519491231002X", "start_date": "2026-01-01"}
 
 
@@ -81,7 +84,7 @@ class TestIdentityAndContractsAccess(AccessMatrix):
         ObjectUrl("get", "/enterprises/{enterprise}/tokens"),
         ObjectUrl("post", "/enterprises/{enterprise}/tokens", {"revoke": "{token}"}),
         ObjectUrl("post", "/enterprises/{enterprise}/employees", {"name": "越权"}, 422),
-        ObjectUrl("post", "/employments/{employment}/end", {"end_date": "2026-06-01"}, 302),
+        ObjectUrl("post", "/employments/{employment}/end", {"end_date": LEAVING_DAY}, 302),
         ObjectUrl("get", "/api/v1/enterprises/{enterprise}"),
         ObjectUrl("patch", "/api/v1/enterprises/{enterprise}", {"address": "福田区越权路 1 号"}),
         ObjectUrl("get", "/api/v1/people/{person}"),
@@ -92,7 +95,7 @@ class TestIdentityAndContractsAccess(AccessMatrix):
         ObjectUrl("delete", "/api/v1/enterprises/{enterprise}/tokens/{token}", owner_status=204),
         ObjectUrl("get", "/api/v1/enterprises/{enterprise}/employees"),
         ObjectUrl("post", "/api/v1/enterprises/{enterprise}/employees", NEW_EMPLOYEE, 201),
-        ObjectUrl("post", "/api/v1/employments/{employment}/end", {"end_date": "2026-06-01"}),
+        ObjectUrl("post", "/api/v1/employments/{employment}/end", {"end_date": LEAVING_DAY}),
         ObjectUrl("get", "/api/v1/contract-templates/{template}"),
         ObjectUrl(
             "post",

@@ -10,7 +10,7 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from accord.contracts import batch, templates
-from accord.contracts.checkup import check_up
+from accord.contracts.checkup import check_up, request_schema
 from accord.contracts.errors import CHECK_RATE_LIMITED
 from accord.contracts.models import ContractTemplate, TemplateVersion
 from accord.contracts.scoping import can_edit
@@ -45,14 +45,25 @@ class CheckOut(Schema):
     response=CheckOut,
     auth=None,
     summary="Contract check-up (合同体检): the labour-law problems of a draft",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": request_schema()}},
+        },
+        "responses": {
+            "422": {
+                "description": "A malformed or unknown field (contract.unknown_field, "
+                "core.invalid_value, core.required, contract.term_type_unknown), each in "
+                "``problems`` with its ``field``"
+            }
+        },
+    },
 )
 def check_contract(request: HttpRequest):
-    """Public and rate-limited. Body: ``term_type`` (fixed, open_ended, task, part_time),
-    ``start_date``, ``end_date`` (fixed term), ``probation_end_date``, ``monthly_wage`` and
-    ``probation_wage`` (yuan, decimal strings); optionally ``hourly_wage``, ``daily_hours``,
-    ``weekly_hours``, ``pay_cycle_days`` (part-time), ``non_compete_months``,
-    ``position_category`` (senior_manager, senior_technical, confidential, other),
-    ``had_probation_with_employer``, ``signing_date``. An empty ``problems`` list means lawful.
+    """Public and rate-limited (60 a minute per address). The body's fields are listed in the
+    request schema; any other field is refused (422 ``contract.unknown_field`` naming it). An
+    empty ``problems`` list means lawful; ``severity`` is ``error`` (unlawful) or ``warning``.
+    See docs/contracts-legal-checks.md for every check and its article.
     """
     ratelimit.hit(
         f"contract-check:{client_ip(request)}",

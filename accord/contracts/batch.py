@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,8 +19,7 @@ from typing import Any
 from django.utils import timezone
 from python_calamine import CalamineError, CalamineWorkbook
 
-from accord.contracts import rules
-from accord.contracts.checkup import minimum_wage_on
+from accord.contracts import checkup, rules
 from accord.contracts.errors import (
     BATCH_COLUMNS_MISSING,
     BATCH_EMPTY,
@@ -48,7 +48,90 @@ COLUMNS = [
     ("monthly_wage", "月工资", "monthly_wage", False),
     ("probation_wage", "试用期工资", "probation_wage", False),
     ("hourly_wage", "小时工资", "hourly_wage", False),
+    # The same questions the check-up and a single draft ask (checkup.FIELDS):
+    ("daily_hours", "每日工时", "daily_hours", False),  # part-time, LCL Art. 68
+    ("weekly_hours", "每周工时", "weekly_hours", False),  # part-time, LCL Art. 68
+    ("pay_cycle_days", "工资结算周期（天）", "pay_cycle_days", False),  # part-time, Art. 72
+    ("position_category", "岗位类别", "position_category", False),  # Art. 24
+    ("non_compete_months", "竞业限制期限（月）", "non_compete_months", False),  # Art. 24
+    ("non_compete_compensation", "竞业限制月补偿", "non_compete_compensation", False),  # 23 ¶2
+    ("penalties", "劳动者违约金情形", "penalties", False),  # Art. 22, 23, 25
+    ("service_period_penalty", "服务期违约金", "service_period_penalty", False),  # Art. 22 ¶2
+    ("training_cost", "培训费用", "training_cost", False),  # Art. 22
+    ("deposit", "押金或担保", "deposit", False),  # Art. 9, 84
+    ("holds_id_documents", "扣押证件", "holds_id_documents", False),  # Art. 9, 84
+    ("worker_requested_fixed_term", "劳动者要求固定期限", "worker_requested_fixed_term", False),
+    # Paper contracts before the platform (Art. 10, 14): HR may add them to the records.
+    ("prior_written_contract", "此前已订立书面合同", "prior_written_contract", False),
+    ("consecutive_fixed_terms", "此前连续固定期限次数", "consecutive_fixed_terms", False),
 ]
+# Words HR writes in the cells, as the check-up's values.
+POSITION_CATEGORIES = {
+    "高级管理人员": "senior_manager",
+    "高级技术人员": "senior_technical",
+    "负有保密义务的人员": "confidential",
+    "其他": "other",
+}
+PENALTY_REASONS = {"服务期": "service_period", "竞业限制": "non_compete", "其他": "other"}
+YES_NO = {"是": "true", "否": "false"}
+# The columns read as the check-up's fields; parse_draft judges them.
+DRAFT_COLUMNS = (
+    "daily_hours",
+    "weekly_hours",
+    "pay_cycle_days",
+    "position_category",
+    "non_compete_months",
+    "non_compete_compensation",
+    "penalties",
+    "service_period_penalty",
+    "training_cost",
+    "deposit",
+    "holds_id_documents",
+    "worker_requested_fixed_term",
+    "prior_written_contract",
+    "consecutive_fixed_terms",
+)
+COLUMN_HEADER = {key: zh for key, zh, _en, _r in COLUMNS}
+# A finding about a field the spreadsheet has no column for is shown at the column it comes from.
+FIELD_COLUMN = {
+    "service_start_date": "start_date",
+    "signing_date": "start_date",
+    "had_probation_with_employer": "probation_end_date",
+}
+
+
+def column_of(field: str | None) -> str | None:
+    """The spreadsheet column (a key of COLUMNS) a problem of ``field`` belongs to."""
+    return FIELD_COLUMN.get(field or "", field)
+
+
+def draft_fields(draft: rules.ContractDraft) -> dict[str, Any]:
+    """A checked row's draft as the check-up's fields (what the sending step checks again)."""
+
+    def text(value: Any) -> Any:
+        if value is None:
+            return ""
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, tuple):
+            return list(value)
+        return value
+
+    keys = (
+        "term_type",
+        "start_date",
+        "end_date",
+        "probation_end_date",
+        "monthly_wage",
+        "probation_wage",
+        "hourly_wage",
+        *DRAFT_COLUMNS,
+    )
+    return {k: text(getattr(draft, k)) for k in keys}
+
+
 TERM_TYPES = {
     "固定期限": "fixed",
     "无固定期限": "open_ended",
@@ -139,13 +222,34 @@ def read_rows(data: bytes) -> tuple[list[str | None], list[list[Any]]]:
     return header, body
 
 
+def _draft_cell(key: str, value: Any) -> Any:
+    text = _text(value)
+    if key == "position_category":
+        return POSITION_CATEGORIES.get(text, text)
+    if key == "penalties":
+        return [PENALTY_REASONS.get(t, t) for t in checkup_split(text)] if text else ""
+    if key in ("holds_id_documents", "worker_requested_fixed_term", "prior_written_contract"):
+        return YES_NO.get(text, text)
+    return text
+
+
+def checkup_split(text: str) -> list[str]:
+    return [t for t in re.split(r"[,，、;；\s]+", text) if t]
+
+
 def check_file(data: bytes, today: dt.date | None = None) -> BatchCheck:
     """Validate every row; the result lists each problem with its row and column."""
     today = today or timezone.localdate()
     header, body = read_rows(data)
     result = BatchCheck(total=len(body))
     seen: dict[str, int] = {}
-    minimum = minimum_wage_on(today)
+    wages: dict[dt.date, rules.MinimumWage | None] = {}
+
+    def minimum_wage_for_day(day: dt.date) -> rules.MinimumWage | None:
+        if day not in wages:  # once per date for the file, not once per row
+            wages[day] = checkup.minimum_wage_on(day)
+        return wages[day]
+
     for offset, raw in enumerate(body):
         line = offset + 2  # the spreadsheet's own row number (row 1 is the header)
         cells = {key: raw[i] if i < len(raw) else None for i, key in enumerate(header) if key}
@@ -246,16 +350,26 @@ def check_file(data: bytes, today: dt.date | None = None) -> BatchCheck:
                 )
         if len(result.problems) > before or term_type is None or dates.get("start_date") is None:
             continue
-        draft = rules.ContractDraft(
-            term_type,
-            dates["start_date"],
-            dates["end_date"],
-            dates["probation_end_date"],
-            money["monthly_wage"],
-            money["probation_wage"],
-            money["hourly_wage"],
-            signing_date=today,
-        )
+        # The row as the check-up's fields, judged by the same parser and rules (checkup.py).
+        fields: dict[str, Any] = {
+            "term_type": term_type,
+            "start_date": dates["start_date"].isoformat(),
+            "end_date": dates["end_date"].isoformat() if dates["end_date"] else "",
+            "probation_end_date": (
+                dates["probation_end_date"].isoformat() if dates["probation_end_date"] else ""
+            ),
+            **{k: str(v) if v is not None else "" for k, v in money.items()},
+            **{k: _draft_cell(k, cells.get(k)) for k in DRAFT_COLUMNS},
+            "signing_date": today.isoformat(),
+        }
+        try:
+            draft = checkup.parse_draft(fields)
+        except InvalidInput as e:
+            for p in e.problems:
+                bad(column_of(p.field) or "", p.code, p.message_zh, p.message_en)
+            continue
+        # The minimum wage in force on the start date (a batch contract starts today or later).
+        minimum = minimum_wage_for_day(checkup.minimum_wage_day(draft, today))
         for finding in rules.check(draft, minimum, today=today):
             target = result.problems if finding.severity == "error" else result.warnings
             target.append(
@@ -265,7 +379,7 @@ def check_file(data: bytes, today: dt.date | None = None) -> BatchCheck:
                     finding.message_en,
                     finding.field,
                     row=line,
-                    column=finding.field,
+                    column=column_of(finding.field),
                     article=finding.article,
                 )
             )
@@ -294,23 +408,27 @@ def template_xlsx() -> bytes:
     sheet.title = "合同批量发起"
     sheet.append([zh for _k, zh, _en, _r in COLUMNS])
     start = timezone.localdate() + dt.timedelta(days=7)
-    sheet.append(
-        [
-            "张三",
-            "居民身份证",
-            "11010519491231002X",
-            "13800000001",
-            "软件工程师",
-            "深圳市福田区",
-            "固定期限",
-            start.isoformat(),
-            (rules.add_months(start, 36) - dt.timedelta(days=1)).isoformat(),
-            (rules.add_months(start, 6) - dt.timedelta(days=1)).isoformat(),
-            "12000",
-            "9600",
-            "",
-        ]
-    )
+    example = {
+        "name": "张三",
+        "id_type": "居民身份证",
+        "id_number": "11010519491231002X",
+        "phone": "13800000001",
+        "job_title": "软件工程师",
+        "place": "深圳市福田区",
+        "term_type": "固定期限",
+        "start_date": start.isoformat(),
+        "end_date": (rules.add_months(start, 36) - dt.timedelta(days=1)).isoformat(),
+        "probation_end_date": (rules.add_months(start, 6) - dt.timedelta(days=1)).isoformat(),
+        "monthly_wage": "12000",
+        "probation_wage": "9600",
+        "position_category": "高级技术人员",
+        "non_compete_months": "12",
+        "non_compete_compensation": "3600",
+        "penalties": "竞业限制",
+        "holds_id_documents": "否",
+        "worker_requested_fixed_term": "否",
+    }
+    sheet.append([example.get(k, "") for k, _zh, _en, _r in COLUMNS])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -80,6 +80,11 @@ BATCH_TOO_MANY_ROWS = E.invalid(
     "batch.too_many_rows", "一次最多 {most} 行。", "At most {most} rows at a time.", "file"
 )
 # ---- the check-up's own fields ---------------------------------------------------------------
+CHECK_UNKNOWN_FIELD = E.invalid(
+    "contract.unknown_field",
+    "合同体检不认识“{name}”这一项，请对照接口说明检查字段名。",
+    "The check-up does not know the field '{name}'; check its name against the API description.",
+)
 TERM_TYPE_UNKNOWN = E.invalid(
     "contract.term_type_unknown",
     "合同期限类型应为 fixed、open_ended、task 或 part_time。",

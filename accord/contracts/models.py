@@ -17,6 +17,22 @@ class MinimumWage(AccordModel):
     hourly_fen = models.PositiveIntegerField(help_text="part-time hourly minimum wage, in fen")
     source = models.CharField(max_length=300)
 
+    class Confidence(models.TextChoices):
+        # Checked against the text of the official notice (the bureau confirms it).
+        CONFIRMED = "confirmed", "已核对官方通知"
+        # The figure as published reports give it; the official text not yet checked.
+        REPORTED = "reported", "据公开报道，未核对官方通知原文"
+        # Not confirmed by any source we hold: to be checked before it is relied on.
+        UNCONFIRMED = "unconfirmed", "未经核实"
+
+    monthly_confidence = models.CharField(
+        max_length=12, choices=Confidence.choices, default=Confidence.CONFIRMED
+    )
+    hourly_confidence = models.CharField(
+        max_length=12, choices=Confidence.choices, default=Confidence.CONFIRMED
+    )
+    note = models.TextField(blank=True, help_text="how the figures were sourced, what is open")
+
     class Meta:
         ordering = ["region", "-effective_from"]
         constraints = [

@@ -19,7 +19,19 @@ TERM_TYPES = ("fixed", "open_ended", "task", "part_time")
 NON_COMPETE_ELIGIBLE = ("senior_manager", "senior_technical", "confidential")
 
 LCL = "《劳动合同法》"  # Labour Contract Law of the PRC
+LCL_REGS = "《劳动合同法实施条例》"  # the 2008 Implementing Regulations
 MIN_WAGE_RULES = "《最低工资规定》第十二条"
+# 最低工资规定 Art. 5: the monthly standard applies to full-time work, the hourly one to part-time.
+MIN_WAGE_FORMS = "《最低工资规定》第五条"
+# 劳社部发〔2008〕3号: 月计薪天数 = (365 − 104) ÷ 12 = 21.75 days; 小时工资 = 月工资 ÷ (21.75 × 8).
+PAY_DAYS_NOTICE = "劳社部发〔2008〕3号"
+PAID_HOURS_A_MONTH = Decimal("21.75") * 8  # 174 h: a full-time monthly wage as an hourly rate
+WEEKS_A_MONTH = Decimal(52) / Decimal(12)  # a weekly figure as a monthly one
+PART_TIME_MAX_WEEKLY_HOURS = Decimal(24)  # LCL Art. 68
+# Art. 82 with Implementing Regulations Art. 7: double wages for at most eleven months.
+MAX_DOUBLE_WAGE_MONTHS = 11
+# Art. 25: the only penalties a worker may be bound to pay (Art. 22 and Art. 23).
+PENALTY_REASONS = ("service_period", "non_compete", "other")
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,8 @@ class MinimumWage:
     hourly: Decimal
     effective_from: dt.date
     source: str
+    monthly_confidence: str = "confirmed"  # confirmed, reported or unconfirmed (models.py)
+    hourly_confidence: str = "confirmed"
 
 
 @dataclass
@@ -48,6 +62,19 @@ class ContractDraft:
     position_category: str = "other"
     had_probation_with_employer: bool = False
     signing_date: dt.date | None = None
+    # Art. 23 ¶2: the monthly compensation during a non-compete, in yuan.
+    non_compete_compensation: Decimal | None = None
+    # Art. 25: penalties the worker would pay, by reason (PENALTY_REASONS).
+    penalties: tuple[str, ...] = ()
+    service_period_penalty: Decimal | None = None  # Art. 22 ¶2: at most the training cost
+    training_cost: Decimal | None = None
+    deposit: Decimal | None = None  # Art. 9: no deposit, guarantee or property of the worker
+    holds_id_documents: bool = False  # Art. 9: no holding of ID cards or other documents
+    # The employment history (the platform's records, or the check-up's own answers):
+    service_start_date: dt.date | None = None  # 用工之日 of the continuing employment
+    prior_written_contract: bool = False  # a written labour contract was concluded before
+    consecutive_fixed_terms: int = 0  # fixed terms concluded in a row before this contract
+    worker_requested_fixed_term: bool = False  # Art. 14 ¶2: the worker asked for a fixed term
 
 
 @dataclass(frozen=True)
@@ -77,6 +104,65 @@ def lasts_at_least(start: dt.date, last_day: dt.date, months: int) -> bool:
     (1 Apr) is three months after the first.
     """
     return last_day + dt.timedelta(days=1) >= add_months(start, months)
+
+
+def months_between(start: dt.date, end: dt.date) -> Decimal:
+    """Calendar months from ``start`` to ``end`` (whole months plus the fraction of the last)."""
+    if end <= start:
+        return Decimal(0)
+    whole = 0
+    while add_months(start, whole + 1) <= end:
+        whole += 1
+    base, nxt = add_months(start, whole), add_months(start, whole + 1)
+    return Decimal(whole) + Decimal((end - base).days) / Decimal((nxt - base).days)
+
+
+# ---- a written contract within one month (Art. 10, 14 ¶3, 82; Regulations Art. 6–7) ---------
+# The one reckoning of "late", used by the check-up, drafts, batches and the HR workspace. The
+# day work starts (用工之日) is the first day of the month: work from 1 January must have its
+# written contract by 31 January; from 1 February (day 32) double wages run (Regulations Art. 6,
+# 7: "自用工之日起满一个月的次日"), until the day before the first anniversary, eleven months at
+# most; on the anniversary an open-ended contract is deemed concluded (Art. 14 ¶3, Art. 7).
+
+
+def written_contract_due(work_start: dt.date) -> dt.date:
+    """The last day to conclude the written contract (Art. 10: within one month)."""
+    return add_months(work_start, 1) - dt.timedelta(days=1)
+
+
+def deemed_open_ended_on(work_start: dt.date) -> dt.date:
+    """The day a contract is deemed open-ended without a written one (Art. 14 ¶3, Regs Art. 7)."""
+    return add_months(work_start, 12)
+
+
+def concluded_late(work_start: dt.date, signing: dt.date) -> bool:
+    return signing > written_contract_due(work_start)
+
+
+def double_wage_months(work_start: dt.date, until: dt.date) -> Decimal:
+    """Months of double wages owed by ``until`` (exclusive): from day 32, at most eleven."""
+    first = written_contract_due(work_start) + dt.timedelta(days=1)
+    last = min(until, deemed_open_ended_on(work_start))
+    return min(Decimal(MAX_DOUBLE_WAGE_MONTHS), months_between(first, last))
+
+
+def open_ended_right(draft: ContractDraft) -> str | None:
+    """Art. 14 ¶2: why the worker may have an open-ended contract (None: no such right).
+
+    (1) ten consecutive years with this employer by the start of the new contract; (3) two
+    consecutive fixed-term contracts already concluded (then the worker renews; the exceptions
+    of Art. 39 and Art. 40 (1)(2) are for the employer to show)."""
+    service_start = draft.service_start_date or draft.start_date
+    if add_months(service_start, 120) <= draft.start_date:
+        return "ten_years"
+    if draft.consecutive_fixed_terms >= 2:
+        return "two_fixed_terms"
+    return None
+
+
+def hourly_equivalent(monthly: Decimal) -> Decimal:
+    """A monthly wage as an hourly rate (劳社部发〔2008〕3号: ÷ 21.75 days ÷ 8 hours)."""
+    return monthly / PAID_HOURS_A_MONTH
 
 
 def max_probation_months(draft: ContractDraft) -> int:
@@ -223,31 +309,11 @@ def check(
                     )
                 )
 
-    # Wages: Art. 20 and the local minimum wage.
-    if draft.term_type == "part_time":
-        if draft.hourly_wage is not None and minimum and draft.hourly_wage < minimum.hourly:
-            add(
-                Finding(
-                    "contract.hourly_wage_below_minimum",
-                    f"{LCL}第七十二条；{MIN_WAGE_RULES}",
-                    f"小时工资低于当地非全日制小时最低工资标准 {_yuan(minimum.hourly)} 元"
-                    f"（{minimum.source}）。",
-                    f"The hourly wage is below the local part-time minimum of "
-                    f"{_yuan(minimum.hourly)} yuan ({minimum.source}).",
-                    "hourly_wage",
-                )
-            )
-    elif draft.monthly_wage is not None and minimum and draft.monthly_wage < minimum.monthly:
-        add(
-            Finding(
-                "contract.wage_below_minimum",
-                f"《劳动法》第四十八条；{MIN_WAGE_RULES}",
-                f"月工资低于当地最低工资标准 {_yuan(minimum.monthly)} 元（{minimum.source}）。",
-                f"The monthly wage is below the local minimum wage of {_yuan(minimum.monthly)} yuan "
-                f"({minimum.source}).",
-                "monthly_wage",
-            )
-        )
+    # Wages: the local minimum wage in force (Labour Law Art. 48; 最低工资规定 Art. 5, 12). A
+    # full-time wage given by the hour is compared with the monthly standard as an hourly rate,
+    # a part-time wage given by the month with the hourly standard over the hours it pays for.
+    if minimum:
+        _minimum_wage_findings(draft, minimum, add)
     if (
         draft.probation_end_date is not None
         and draft.probation_wage is not None
@@ -335,23 +401,260 @@ def check(
                 )
             )
 
-    # Art. 10 and Art. 82: a written contract within one month of the start of employment.
-    signing = draft.signing_date or today
-    if (
-        signing is not None
-        and signing > add_months(draft.start_date, 1)
-        and draft.term_type != "part_time"
+    _non_compete_pay_and_penalties(draft, add)
+    _deposits_and_documents(draft, add)
+    if draft.term_type != "part_time":  # Art. 69: part-time work may be agreed orally
+        _written_contract(draft, draft.signing_date or today, add)
+        _open_ended_right(draft, add)
+
+    return sorted(found, key=lambda f: f.severity != "error")
+
+
+def _minimum_wage_findings(draft: ContractDraft, minimum: MinimumWage, add) -> None:
+    # A figure not yet confirmed says so where it is quoted (contracts.MinimumWage.Confidence).
+    source = minimum.source + _unconfirmed(minimum.monthly_confidence)
+    hourly_source = minimum.source + _unconfirmed(minimum.hourly_confidence)
+    if draft.term_type == "part_time":
+        if draft.hourly_wage is not None and draft.hourly_wage < minimum.hourly:
+            add(
+                Finding(
+                    "contract.hourly_wage_below_minimum",
+                    f"{LCL}第七十二条；{MIN_WAGE_RULES}",
+                    f"小时工资低于当地非全日制小时最低工资标准 {_yuan(minimum.hourly)} 元"
+                    f"（{hourly_source}）。",
+                    f"The hourly wage is below the local part-time minimum of "
+                    f"{_yuan(minimum.hourly)} yuan ({hourly_source}).",
+                    "hourly_wage",
+                )
+            )
+        if draft.monthly_wage is not None and draft.hourly_wage is None:
+            # Part-time work is paid by the hour (Art. 68, 72): a monthly sum must pay at least
+            # the hourly standard for every hour it covers.
+            weekly = draft.weekly_hours  # unknown: the most Art. 68 allows, and a warning
+            assumed = weekly is None
+            hours = (weekly if weekly is not None else PART_TIME_MAX_WEEKLY_HOURS) * WEEKS_A_MONTH
+            if hours > 0 and draft.monthly_wage / hours < minimum.hourly:
+                rate = _yuan(draft.monthly_wage / hours)
+                add(
+                    Finding(
+                        "contract.part_time_monthly_wage_below_minimum",
+                        f"{LCL}第六十八条、第七十二条；{MIN_WAGE_FORMS}、第十二条",
+                        f"按每周 {_hours(weekly or PART_TIME_MAX_WEEKLY_HOURS)} 小时折算，"
+                        f"月工资相当于每小时 {rate} 元，低于当地非全日制小时最低工资标准 "
+                        f"{_yuan(minimum.hourly)} 元（{hourly_source}）。"
+                        + ("未填每周工时，按第六十八条允许的最多 24 小时计算。" if assumed else ""),
+                        f"At {_hours(weekly or PART_TIME_MAX_WEEKLY_HOURS)} hours a week the "
+                        f"monthly wage is {rate} yuan an hour, below the local part-time minimum "
+                        f"of {_yuan(minimum.hourly)} yuan ({hourly_source})."
+                        + (
+                            " No weekly hours were given: the 24 hours Art. 68 allows are assumed."
+                            if assumed
+                            else ""
+                        ),
+                        "monthly_wage",
+                        severity="warning" if assumed else "error",
+                    )
+                )
+        return
+    if draft.monthly_wage is not None and draft.monthly_wage < minimum.monthly:
+        add(
+            Finding(
+                "contract.wage_below_minimum",
+                f"《劳动法》第四十八条；{MIN_WAGE_RULES}",
+                f"月工资低于当地最低工资标准 {_yuan(minimum.monthly)} 元（{source}）。",
+                f"The monthly wage is below the local minimum wage of {_yuan(minimum.monthly)} yuan "
+                f"({source}).",
+                "monthly_wage",
+            )
+        )
+    if draft.hourly_wage is not None and draft.monthly_wage is None:
+        floor = hourly_equivalent(minimum.monthly)
+        if draft.hourly_wage < floor:
+            add(
+                Finding(
+                    "contract.full_time_hourly_wage_below_minimum",
+                    f"《劳动法》第四十八条；{MIN_WAGE_FORMS}、第十二条；{PAY_DAYS_NOTICE}",
+                    f"全日制用工适用月最低工资标准 {_yuan(minimum.monthly)} 元（{source}），"
+                    f"按每月 21.75 个计薪日、每日 8 小时折算为每小时 {_yuan(floor)} 元；"
+                    f"约定的小时工资低于此数。",
+                    f"Full-time work is held to the monthly minimum of {_yuan(minimum.monthly)} "
+                    f"yuan ({source}), {_yuan(floor)} yuan an hour at 21.75 paid days of 8 hours "
+                    f"a month; the hourly wage is below it.",
+                    "hourly_wage",
+                )
+            )
+
+
+def _unconfirmed(confidence: str) -> str:
+    return "；该标准未经核实 / not yet confirmed" if confidence == "unconfirmed" else ""
+
+
+def _hours(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _non_compete_pay_and_penalties(draft: ContractDraft, add) -> None:
+    # Art. 23 ¶2: a non-compete is paid for, monthly, during its term after the contract ends.
+    if draft.non_compete_months and not (
+        draft.non_compete_compensation is not None and draft.non_compete_compensation > 0
     ):
         add(
             Finding(
-                "contract.concluded_late",
-                f"{LCL}第十条、第八十二条",
-                "用工之日起超过一个月才订立书面劳动合同，用人单位应向劳动者每月支付二倍工资。",
-                "The written contract comes more than a month after work started: the employer owes "
-                "double wages for each month without one.",
-                "start_date",
-                severity="warning",
+                "contract.non_compete_compensation_missing",
+                f"{LCL}第二十三条第二款",
+                "约定竞业限制的，须约定在解除或者终止劳动合同后、竞业限制期限内按月给予劳动者经济补偿。",
+                "A non-compete needs monthly compensation for the worker during its term after "
+                "the contract ends.",
+                "non_compete_compensation",
+            )
+        )
+    # Art. 25: a worker pays a penalty only for breaking a training service period (Art. 22)
+    # or a non-compete (Art. 23).
+    for reason in draft.penalties:
+        if reason == "other" or (reason == "non_compete" and not draft.non_compete_months):
+            add(
+                Finding(
+                    "contract.penalty_not_allowed",
+                    f"{LCL}第二十五条",
+                    "除服务期（第二十二条）和竞业限制（第二十三条）外，用人单位不得与劳动者约定由劳动者承担违约金。"
+                    + ("本合同未约定竞业限制。" if reason == "non_compete" else ""),
+                    "Apart from a training service period (Art. 22) and a non-compete (Art. 23) "
+                    "the worker may not be bound to pay a penalty."
+                    + (" This contract sets no non-compete." if reason == "non_compete" else ""),
+                    "penalties",
+                )
+            )
+    if "service_period" in draft.penalties and draft.training_cost is not None:
+        if draft.training_cost <= 0:
+            add(
+                Finding(
+                    "contract.penalty_not_allowed",
+                    f"{LCL}第二十五条",
+                    "除服务期（第二十二条）和竞业限制（第二十三条）外，用人单位不得与劳动者约定由劳动者承担违约金。"
+                    "服务期以用人单位提供专项培训费用为前提。",
+                    "Apart from a training service period (Art. 22) and a non-compete (Art. 23) "
+                    "the worker may not be bound to pay a penalty. A service period needs "
+                    "training paid for by the employer.",
+                    "training_cost",
+                )
+            )
+        elif (
+            draft.service_period_penalty is not None
+            and draft.service_period_penalty > draft.training_cost
+        ):
+            add(
+                Finding(
+                    "contract.service_period_penalty_too_high",
+                    f"{LCL}第二十二条第二款",
+                    f"服务期违约金不得超过用人单位提供的培训费用 {_yuan(draft.training_cost)} 元。",
+                    f"The service-period penalty may not exceed the training cost of "
+                    f"{_yuan(draft.training_cost)} yuan the employer paid.",
+                    "service_period_penalty",
+                )
+            )
+
+
+def _deposits_and_documents(draft: ContractDraft, add) -> None:
+    if draft.holds_id_documents:
+        add(
+            Finding(
+                "contract.id_document_held",
+                f"{LCL}第九条、第八十四条第一款",
+                "用人单位不得扣押劳动者的居民身份证和其他证件；扣押的，由劳动行政部门责令限期退还，并依法处罚。",
+                "An employer may not hold the worker's ID card or other documents; the labour "
+                "authority orders their return and imposes a penalty.",
+                "holds_id_documents",
+            )
+        )
+    if draft.deposit is not None and draft.deposit > 0:
+        add(
+            Finding(
+                "contract.deposit_not_allowed",
+                f"{LCL}第九条、第八十四条第二款",
+                "用人单位不得要求劳动者提供担保或者以其他名义向劳动者收取财物；收取的，由劳动行政部门责令限期退还，"
+                "并以每人五百元以上二千元以下的标准处以罚款。",
+                "An employer may not ask the worker for a guarantee or collect money or property "
+                "from them under any name; it is returned and fined 500 to 2,000 yuan a worker.",
+                "deposit",
             )
         )
 
-    return sorted(found, key=lambda f: f.severity != "error")
+
+def _written_contract(draft: ContractDraft, signing: dt.date | None, add) -> None:
+    """Art. 10, 14 ¶3, 82: the first written contract, concluded late."""
+    if signing is None or draft.prior_written_contract or draft.consecutive_fixed_terms:
+        return
+    work_start = draft.service_start_date or draft.start_date
+    if not concluded_late(work_start, signing):
+        return
+    months = double_wage_months(work_start, signing)
+    first = written_contract_due(work_start) + dt.timedelta(days=1)
+    last = min(signing, deemed_open_ended_on(work_start)) - dt.timedelta(days=1)
+    add(
+        Finding(
+            "contract.concluded_late",
+            f"{LCL}第十条、第八十二条；{LCL_REGS}第六条、第七条",
+            f"用工之日（{work_start}）起超过一个月才订立书面劳动合同，用人单位应自 {first} 至 {last} "
+            f"向劳动者每月支付二倍工资，约 {months.quantize(Decimal('0.1'))} 个月"
+            f"（最多十一个月）。",
+            f"The written contract comes more than a month after work started ({work_start}): "
+            f"the employer owes double wages from {first} to {last}, about "
+            f"{months.quantize(Decimal('0.1'))} month(s) (eleven at most).",
+            "start_date" if draft.service_start_date is None else "service_start_date",
+            severity="warning",
+        )
+    )
+    deemed = deemed_open_ended_on(work_start)
+    if signing >= deemed:
+        unlawful_term = draft.term_type in ("fixed", "task")
+        add(
+            Finding(
+                "contract.deemed_open_ended",
+                f"{LCL}第十四条第三款；{LCL_REGS}第七条",
+                f"用工满一年未订立书面劳动合同，自 {deemed} 起视为已订立无固定期限劳动合同"
+                + ("，补订的合同应为无固定期限劳动合同。" if unlawful_term else "。"),
+                f"A full year without a written contract: from {deemed} an open-ended contract is "
+                f"deemed concluded"
+                + (", so the contract written now is open-ended." if unlawful_term else "."),
+                "term_type",
+                severity="error" if unlawful_term else "warning",
+            )
+        )
+
+
+def renewal_findings(draft: ContractDraft) -> list[Finding]:
+    """A renewal (续订书) to a fixed end: only the open-ended right of Art. 14 ¶2 applies to it."""
+    found: list[Finding] = []
+    _open_ended_right(draft, found.append)
+    return found
+
+
+def _open_ended_right(draft: ContractDraft, add) -> None:
+    """Art. 14 ¶2 and Art. 82 ¶2: an open-ended contract the worker is owed."""
+    if draft.term_type not in ("fixed", "task") or draft.worker_requested_fixed_term:
+        return
+    reason = open_ended_right(draft)
+    if reason is None:
+        return
+    why_zh, why_en = {
+        "ten_years": (
+            "劳动者在该用人单位连续工作满十年",
+            "the worker has ten consecutive years here",
+        ),
+        "two_fixed_terms": (
+            "已连续订立二次固定期限劳动合同",
+            "two consecutive fixed-term contracts were concluded",
+        ),
+    }[reason]
+    add(
+        Finding(
+            "contract.open_ended_required",
+            f"{LCL}第十四条第二款、第八十二条第二款",
+            f"{why_zh}，劳动者提出或者同意续订、订立劳动合同的，除劳动者提出订立固定期限劳动合同外，"
+            "应当订立无固定期限劳动合同；不订立的，自应当订立之日起向劳动者每月支付二倍工资。",
+            f"As {why_en}, a renewal the worker asks for or agrees to is open-ended unless the "
+            "worker asks for a fixed term; otherwise the employer pays double wages from the day "
+            "it was due.",
+            "term_type",
+        )
+    )

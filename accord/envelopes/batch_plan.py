@@ -20,12 +20,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from accord.contracts import batch as sheet
 from accord.contracts import checkup, rules
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, TemplateVersion
 from accord.contracts.render import render_document
 from accord.core.crypto import blind_index, mask_id_number, mask_phone
 from accord.core.errors import AccordError, Problem
-from accord.envelopes import drafting, errors, lifecycle, services
+from accord.envelopes import drafting, errors, history, lifecycle, services
 from accord.envelopes.models import Batch, Envelope
 from accord.identity import errors as identity_errors
 from accord.identity.models import Employment, Enterprise, Person, User
@@ -74,7 +75,7 @@ class _Known:
     accounts: set[int]
     jobs: dict[int, Employment]
     contract_starts: dict[int, set[str]]
-    had_probation: set[int]
+    histories: dict[int, history.History]
 
 
 def _known(enterprise: Enterprise, rows: list[dict[str, Any]], keys: list[str]) -> _Known:
@@ -98,20 +99,16 @@ def _known(enterprise: Enterprise, rows: list[dict[str, Any]], keys: list[str]) 
     ).order_by("start_date"):
         jobs[job.person_id] = job  # the latest active one, as register_employee keeps one
     starts: dict[int, set[str]] = {}
-    probation: set[int] = set()
-    for person_id, status, values in Envelope.objects.filter(
+    for person_id, values in Envelope.objects.filter(
         enterprise=enterprise,
         person_id__in=ids,
         kind__in=LABOUR_CONTRACT_KINDS,
         status__in=OPEN_OR_SIGNED,
-    ).values_list("person_id", "status", "values"):
-        values = values or {}
-        starts.setdefault(person_id, set()).add(str(values.get("term.start_date", ""))[:10])
-        # LCL Art. 19 ¶2: one probation per employer and worker, from the platform's records
-        # (drafting.legal_problems reads the same: completed labour contracts with a probation).
-        if status == Envelope.Status.COMPLETED and values.get("probation.end_date"):
-            probation.add(person_id)
-    return _Known(done, people, phone_owners, accounts, jobs, starts, probation)
+    ).values_list("person_id", "values"):
+        starts.setdefault(person_id, set()).add(str((values or {}).get("term.start_date", ""))[:10])
+    # The history the legal checks need (LCL Art. 10, 14, 19 ¶2, 82), as a single draft reads it.
+    histories = history.histories(enterprise, ids, jobs)
+    return _Known(done, people, phone_owners, accounts, jobs, starts, histories)
 
 
 def _name_mismatch() -> AccordError:
@@ -191,12 +188,14 @@ class _Checker:
             raise _contract_exists(start)
         if job is not None:
             lifecycle.require_fits(job, self.kind)  # the step must fit the employment
-        fields["had_probation_with_employer"] = (not new) and person.pk in self.known.had_probation
-        draft = checkup.parse_draft(fields)
-        minimum = self.minimum_wage(max(draft.start_date, self.today))
+        past = history.History() if new else self.known.histories[person.pk]
+        draft = checkup.parse_draft(history.with_history(fields, past))
+        # The minimum wage in force on the start date (batch starts are today or later).
         problems = [
             Problem(f.code, f.message_zh, f.message_en, f.field, article=f.article)
-            for f in rules.check(draft, minimum, today=self.today)
+            for f in rules.check(
+                draft, self.minimum_wage(checkup.minimum_wage_day(draft, self.today)), self.today
+            )
             if f.severity == "error"
         ]
         if problems:
@@ -211,7 +210,6 @@ class _Checker:
         if new and person.phone_index:
             self._phones_taken.add(person.phone_index)  # a later row may not take it again
         number = services.new_number()
-        fields.pop("had_probation_with_employer")
         values = drafting.values_for(
             enterprise=self.enterprise, person=person, fields=fields, draft=draft, number=number
         )
@@ -233,7 +231,7 @@ def _failure(line: int, exc: AccordError) -> list[dict[str, Any]]:
     return [
         {
             "row": line,
-            "column": p.column or p.field or exc.field,
+            "column": sheet.column_of(p.column or p.field or exc.field),
             "code": p.code if exc.problems else exc.code,
             "article": p.article,
             "message_zh": p.message_zh,
@@ -244,7 +242,8 @@ def _failure(line: int, exc: AccordError) -> list[dict[str, Any]]:
     ]
 
 
-def plan(batch: Batch, rows: list[dict[str, Any]]) -> Plan:
+def check_rows(batch: Batch, rows: list[dict[str, Any]]) -> Plan:
+    """Every row of a chunk through the rules of one envelope; nothing rendered or written."""
     keys = [idempotency_key(batch, r["line"]) for r in rows]
     known = _known(batch.enterprise, rows, keys)
     checker = _Checker(batch, known)
@@ -259,6 +258,12 @@ def plan(batch: Batch, rows: list[dict[str, Any]]) -> Plan:
             planned.append(checker.check(row, key))
         except AccordError as exc:
             failures[row["line"]] = _failure(row["line"], exc)
+    return Plan(planned, failures, skipped)
+
+
+def plan(batch: Batch, rows: list[dict[str, Any]]) -> Plan:
+    checked = check_rows(batch, rows)
+    planned, failures, skipped = checked.rows, checked.failures, checked.skipped
     version = batch.template_version
     footer = f"{version.template.name} v{version.number}"
     for r in planned:

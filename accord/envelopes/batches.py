@@ -93,15 +93,8 @@ def load_file(batch: Batch) -> bytes:
 
 
 def _row_dict(row: sheet.BatchRow) -> dict[str, Any]:
-    d = row.draft
     fields: dict[str, Any] = {
-        "term_type": d.term_type,
-        "start_date": d.start_date.isoformat(),
-        "end_date": d.end_date.isoformat() if d.end_date else "",
-        "probation_end_date": d.probation_end_date.isoformat() if d.probation_end_date else "",
-        "monthly_wage": str(d.monthly_wage) if d.monthly_wage is not None else "",
-        "probation_wage": str(d.probation_wage) if d.probation_wage is not None else "",
-        "hourly_wage": str(d.hourly_wage) if d.hourly_wage is not None else "",
+        **sheet.draft_fields(row.draft),  # every legal field, checked again when sending
         "job_title": row.job_title,
         "place": row.place,
     }

@@ -60,13 +60,21 @@ def load_demo() -> int:
                     "monthly_wage": "13500.00",
                     "job_title": "软件工程师",
                     "place": "深圳市福田区",
+                    # He has worked here for years under paper contracts the platform never saw:
+                    # this electronic one is not his first (LCL Art. 10, 14 ¶3).
+                    "prior_written_contract": True,
                 },
                 created_by=hr,
                 send=True,
             )
             made += 1
         colleague = (
-            Employment.objects.filter(enterprise=enterprise, end_date__isnull=True)
+            Employment.objects.filter(
+                enterprise=enterprise,
+                end_date__isnull=True,
+                # Under ten years here: a fixed term is still lawful (LCL Art. 14 ¶2 (1)).
+                start_date__gt=today - dt.timedelta(days=365 * 9),
+            )
             .exclude(person=worker)
             .select_related("person")
             .order_by("id")
@@ -87,6 +95,7 @@ def load_demo() -> int:
                     "probation_wage": "7500.00",
                     "job_title": colleague.position or "行政专员",
                     "place": "深圳市福田区",
+                    "prior_written_contract": True,  # paper contracts before the platform
                 },
                 created_by=hr,
                 employment=colleague,

@@ -16,10 +16,10 @@ from typing import Any
 from django.utils import timezone
 
 from accord.contracts import checkup, rules, templates
-from accord.contracts.models import LABOUR_CONTRACT_KINDS, TemplateVersion
+from accord.contracts.models import LABOUR_CONTRACT_KINDS, DocumentKind, TemplateVersion
 from accord.contracts.render import render_pdf
 from accord.core.errors import INVALID_DATE, INVALID_VALUE, TOO_LONG, Problem
-from accord.envelopes import errors, services
+from accord.envelopes import errors, history, services
 from accord.envelopes.models import Envelope
 from accord.identity.models import Employment, Enterprise, Person
 
@@ -60,19 +60,6 @@ def _yuan(value: Decimal | None) -> str:
     return "" if value is None else f"{value:,.2f}"
 
 
-def _had_probation(enterprise: Enterprise, person: Person) -> bool:
-    """LCL Art. 19: the same employer may agree a probation with the same worker only once."""
-    for values in Envelope.objects.filter(
-        enterprise=enterprise,
-        person=person,
-        kind__in=LABOUR_CONTRACT_KINDS,
-        status=Envelope.Status.COMPLETED,
-    ).values_list("values", flat=True):
-        if values.get("probation.end_date"):
-            return True
-    return False
-
-
 def _latest_probation_end(enterprise: Enterprise, person: Person) -> str:
     latest = (
         Envelope.objects.filter(
@@ -89,25 +76,69 @@ def _latest_probation_end(enterprise: Enterprise, person: Person) -> str:
 
 
 def legal_problems(
-    kind: str, fields: dict[str, Any], *, enterprise: Enterprise, person: Person
+    kind: str,
+    fields: dict[str, Any],
+    *,
+    enterprise: Enterprise,
+    person: Person,
+    employment: Employment | None = None,
 ) -> tuple[rules.ContractDraft | None, list[Problem]]:
-    """The labour-law findings that stop a labour contract draft (errors, not warnings)."""
-    if kind not in LABOUR_CONTRACT_KINDS:
+    """The labour-law findings that stop a labour contract draft (errors, not warnings).
+
+    The worker's history here comes from the platform's records (envelopes.history): one
+    probation (LCL Art. 19 ¶2), a first written contract concluded late (Art. 10, 14 ¶3, 82),
+    the right to an open-ended contract (Art. 14 ¶2); HR's fields may add to it, never erase it."""
+    if kind not in LABOUR_CONTRACT_KINDS and kind != DocumentKind.RENEWAL:
         return None, []
-    data = dict(fields)
-    # LCL Art. 19 ¶2: the platform's own records win; HR's flag may only add a probation agreed
-    # before the platform knew the worker, never erase one it recorded.
-    if _had_probation(enterprise, person):
-        data["had_probation_with_employer"] = True
-    draft = checkup.parse_draft(data)  # malformed fields raise InvalidInput, every one listed
+    if employment is None:
+        employment = (
+            Employment.objects.filter(enterprise=enterprise, person=person, end_date__isnull=True)
+            .order_by("-start_date")
+            .first()
+        )
+    past = history.history_of(enterprise, person.pk, employment)
+    data = history.with_history(fields, past)
     today = timezone.localdate()
-    minimum = checkup.minimum_wage_on(max(draft.start_date, today))
-    problems = [
+    # A contract drafted now is concluded today at the earliest: what HR says of the signing
+    # day cannot make a late contract look timely (LCL Art. 10, 82).
+    data["signing_date"] = today.isoformat()
+    if kind == DocumentKind.RENEWAL:
+        return None, _problems(rules.renewal_findings(_renewal_draft(data, past, today)))
+    draft = checkup.parse_draft(data)  # malformed fields raise InvalidInput, every one listed
+    return draft, _problems(checkup.findings(draft, today))
+
+
+def _problems(findings: list[rules.Finding]) -> list[Problem]:
+    return [
         Problem(f.code, f.message_zh, f.message_en, f.field, article=f.article)
-        for f in rules.check(draft, minimum, today=today)
+        for f in findings
         if f.severity == "error"
     ]
-    return draft, problems
+
+
+def _renewal_draft(
+    data: dict[str, Any], past: history.History, today: dt.date
+) -> rules.ContractDraft:
+    """A renewal (续订书) as the fixed term it concludes, for LCL Art. 14 ¶2: from today to its
+    end date, with the worker's history (the renewed contract counts as a fixed term)."""
+    end = data.get("renewal_end_date")
+    try:
+        end_date = dt.date.fromisoformat(str(end)) if end else None
+    except ValueError as exc:
+        raise INVALID_DATE("renewal_end_date") from exc
+    parsed = checkup.parse_draft(
+        {
+            "term_type": "fixed",
+            "start_date": today.isoformat(),
+            "service_start_date": min(past.service_start, today).isoformat()
+            if past.service_start
+            else "",
+            "consecutive_fixed_terms": data.get("consecutive_fixed_terms") or 0,
+            "worker_requested_fixed_term": data.get("worker_requested_fixed_term") or False,
+        }
+    )
+    parsed.end_date = end_date
+    return parsed
 
 
 def values_for(
@@ -226,7 +257,9 @@ def create_from_template(
         employment=employment,
         start_date=fields.get("start_date"),
     )
-    draft, problems = legal_problems(template.kind, fields, enterprise=enterprise, person=person)
+    draft, problems = legal_problems(
+        template.kind, fields, enterprise=enterprise, person=person, employment=employment
+    )
     if problems:
         raise errors.UNLAWFUL_DRAFT(
             problems[0].field,

@@ -50,22 +50,46 @@ _CONTRACT_COMMON = [
     "worker_address",
     "non_compete_months",
     "position_category",
+    "non_compete_compensation",
+    "hourly_wage",  # full-time by the hour: held to the monthly minimum per hour
 ]
+# Clauses the law forbids or bounds (LCL Art. 9, 22, 25, 84) and the worker's choice of term
+# (Art. 14 ¶2): asked in every labour contract so the legal check sees them.
+_CONTRACT_PROMISES = [
+    "penalty_service_period",
+    "service_period_penalty",
+    "training_cost",
+    "penalty_non_compete",
+    "penalty_other",
+    "deposit",
+    "holds_id_documents",
+]
+# What the platform cannot know of the past (paper contracts before it): HR may add it.
+_CONTRACT_PAST = ["prior_written_contract", "consecutive_fixed_terms"]
+_CONTRACT_COMMON += [*_CONTRACT_PROMISES, *_CONTRACT_PAST, "worker_requested_fixed_term"]
 # Which structured fields (drafting.create_from_template's names) each kind asks for.
 FIELDS_OF_KIND: dict[str, list[str]] = {
     DocumentKind.LABOUR_FIXED: ["start_date", "end_date", *_CONTRACT_COMMON[1:]],
-    DocumentKind.LABOUR_OPEN_ENDED: _CONTRACT_COMMON,
+    DocumentKind.LABOUR_OPEN_ENDED: [
+        f for f in _CONTRACT_COMMON if f != "worker_requested_fixed_term"
+    ],
     DocumentKind.LABOUR_TASK: [
         f for f in _CONTRACT_COMMON if f not in ("probation_end_date", "probation_wage")
     ],
     DocumentKind.LABOUR_PART_TIME: [
         "start_date",
         "hourly_wage",
+        "monthly_wage",
+        "daily_hours",
+        "weekly_hours",
+        "pay_cycle_days",
         "job_title",
         "place",
         "hours_description",
         "pay_day",
         "worker_address",
+        "deposit",
+        "holds_id_documents",
     ],
     DocumentKind.OFFER: ["start_date", "job_title", "place", "monthly_wage"],
     DocumentKind.CONFIRMATION: ["confirm_date", "monthly_wage"],
@@ -76,9 +100,15 @@ FIELDS_OF_KIND: dict[str, list[str]] = {
         "place",
         "monthly_wage",
     ],
-    DocumentKind.RENEWAL: ["renewal_end_date"],
+    DocumentKind.RENEWAL: ["renewal_end_date", "worker_requested_fixed_term"],
     DocumentKind.TERMINATION: ["leave_date", "leave_reason"],
     DocumentKind.LEAVING_CERTIFICATE: ["leave_date", "job_title"],
+}
+# The form's three boxes as the check-up's ``penalties`` (LCL Art. 22, 23, 25).
+PENALTY_FIELDS = {
+    "penalty_service_period": "service_period",
+    "penalty_non_compete": "non_compete",
+    "penalty_other": "other",
 }
 REQUIRED_OF_KIND: dict[str, set[str]] = {
     DocumentKind.CONFIRMATION: {"confirm_date"},
@@ -160,6 +190,39 @@ class EnvelopeFieldsForm(forms.Form):
     position_category = forms.ChoiceField(
         label=_("人员类别"), choices=CATEGORY_CHOICES, required=False
     )
+    non_compete_compensation = _money(
+        _("竞业限制期间每月经济补偿（元）"), _("约定竞业限制的，须按月支付经济补偿")
+    )
+    daily_hours = forms.DecimalField(
+        label=_("平均每日工作小时数"), required=False, min_value=0, max_value=24, decimal_places=1
+    )
+    weekly_hours = forms.DecimalField(
+        label=_("每周工作小时数"), required=False, min_value=0, max_value=168, decimal_places=1
+    )
+    pay_cycle_days = forms.IntegerField(
+        label=_("工资结算周期（天）"), required=False, min_value=1, max_value=366
+    )
+    penalty_service_period = forms.BooleanField(
+        label=_("约定服务期违约金（单位出资专项培训）"), required=False
+    )
+    service_period_penalty = _money(_("服务期违约金（元）"))
+    training_cost = _money(_("单位支付的专项培训费用（元）"))
+    penalty_non_compete = forms.BooleanField(label=_("约定竞业限制违约金"), required=False)
+    penalty_other = forms.BooleanField(label=_("约定其他由劳动者承担的违约金"), required=False)
+    deposit = _money(_("向劳动者收取的押金或担保（元）"), _("法律禁止收取，请留空"))
+    holds_id_documents = forms.BooleanField(label=_("单位保管劳动者身份证等证件"), required=False)
+    prior_written_contract = forms.BooleanField(
+        label=_("此前已与该劳动者订立过书面劳动合同（含纸质合同）"), required=False
+    )
+    consecutive_fixed_terms = forms.IntegerField(
+        label=_("此前连续订立的固定期限劳动合同次数（含纸质合同）"),
+        required=False,
+        min_value=0,
+        max_value=50,
+    )
+    worker_requested_fixed_term = forms.BooleanField(
+        label=_("劳动者本人提出订立固定期限合同"), required=False
+    )
     change_effective_date = _date(_("变更生效日期"))
     change_description = forms.CharField(
         label=_("变更内容"),
@@ -199,7 +262,8 @@ class EnvelopeFieldsForm(forms.Form):
         if kind == DocumentKind.LABOUR_FIXED:
             self.fields["end_date"].required = True
         for name, field in self.fields.items():
-            css = "form-check-input" if name == "signers" else "form-control"
+            checkbox = name == "signers" or isinstance(field, forms.BooleanField)
+            css = "form-check-input" if checkbox else "form-control"
             if isinstance(field.widget, forms.Select) and name != "signers":
                 css = "form-select"
             field.widget.attrs.setdefault("class", css)
@@ -213,7 +277,11 @@ class EnvelopeFieldsForm(forms.Form):
         data: dict = {}
         for name in FIELDS_OF_KIND[self.kind]:
             value = self.cleaned_data.get(name)
-            if value in (None, ""):
+            if name in PENALTY_FIELDS:
+                if value:
+                    data.setdefault("penalties", []).append(PENALTY_FIELDS[name])
+                continue
+            if value in (None, "", False):
                 continue
             if isinstance(value, dt.date):
                 value = value.isoformat()

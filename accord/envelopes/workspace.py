@@ -14,7 +14,6 @@ Everything here is read-only: a query over envelopes and employments, computed o
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
@@ -24,6 +23,7 @@ from typing import Any
 from django.db.models import Count
 from django.utils import timezone
 
+from accord.contracts import rules
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, DocumentKind, MinimumWage
 from accord.core.errors import NotFound
 from accord.core.scoping import get_scoped
@@ -36,7 +36,7 @@ ART_19 = "《劳动合同法》第十九条 / LCL Art. 19"
 ART_46 = "《劳动合同法》第四十四条、第四十六条、第四十七条 / LCL Art. 44, 46, 47"
 ART_82 = "《劳动合同法》第八十二条 / LCL Art. 82"
 
-MAX_DOUBLE_WAGE_MONTHS = 11  # Art. 82 with the Implementing Regulations Art. 7
+MAX_DOUBLE_WAGE_MONTHS = rules.MAX_DOUBLE_WAGE_MONTHS  # Art. 82, Regulations Art. 7
 EXPIRING_DAYS = 30
 PROBATION_DAYS = 14
 DUE_SOON_DAYS = 7
@@ -45,24 +45,9 @@ MAX_ROWS = 200
 _WAGE = re.compile(r"[\d,]+(?:\.\d+)?")
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def months_between(start: dt.date, end: dt.date) -> Decimal:
-    """Calendar months from ``start`` to ``end`` (whole months plus the fraction of the last)."""
-    if end <= start:
-        return Decimal(0)
-    whole = 0
-    while add_months(start, whole + 1) <= end:
-        whole += 1
-    base = add_months(start, whole)
-    nxt = add_months(start, whole + 1)
-    fraction = Decimal((end - base).days) / Decimal((nxt - base).days)
-    return Decimal(whole) + fraction
+# One reckoning of months and of "late" for the check-up, drafts, batches and this workspace.
+add_months = rules.add_months
+months_between = rules.months_between
 
 
 def parse_wage(text: Any) -> Decimal | None:
@@ -184,13 +169,12 @@ def exposure_for(
     start: dt.date, today: dt.date, wage: Decimal
 ) -> tuple[dt.date, Decimal, Decimal, bool]:
     """(due date, double-wage months accrued, extra wages accrued, deemed open-ended)."""
-    # Art. 10: the written contract is concluded within one month of the start of work.
-    due = add_months(start, 1) - dt.timedelta(days=1)
-    second_month = due + dt.timedelta(days=1)
-    # Art. 82 / Regulations Art. 6–7: one extra month's wage per month from the second month,
-    # at most 11 months; after a full year the contract is deemed open-ended (Art. 14).
-    months = min(Decimal(MAX_DOUBLE_WAGE_MONTHS), months_between(second_month, today))
-    deemed = today >= add_months(start, 12)
+    # Art. 10, 82, 14 ¶3 with Regulations Art. 6–7, reckoned by contracts.rules as the check-up
+    # does: due by the last day of the first month; double wages from day 32, at most eleven
+    # months; deemed open-ended on the first anniversary.
+    due = rules.written_contract_due(start)
+    months = rules.double_wage_months(start, today)
+    deemed = today >= rules.deemed_open_ended_on(start)
     return due, months, yuan(months * wage), deemed
 
 

@@ -155,7 +155,12 @@ def test_art68_to_72_part_time(kw, expected):
     ],
 )
 def test_art24_non_compete(category, months, expected):
-    draft = fixed(dt.date(2028, 12, 31), non_compete_months=months, position_category=category)
+    draft = fixed(
+        dt.date(2028, 12, 31),
+        non_compete_months=months,
+        position_category=category,
+        non_compete_compensation=D("3000") if months else None,
+    )
     assert codes(draft) == expected
 
 
@@ -187,7 +192,8 @@ def test_every_finding_cites_an_article_in_both_languages():
         non_compete_months=30,
     )
     findings = check(draft, SZ_2025, today=TODAY)
-    assert len(findings) == 7
+    # 7 of Art. 68–72 and 24, and Art. 23 ¶2: the non-compete has no compensation.
+    assert len(findings) == 8
     assert all(
         f.article.startswith("《") and f.message_zh and f.message_en and f.field for f in findings
     )

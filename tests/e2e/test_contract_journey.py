@@ -64,8 +64,10 @@ def shop(reference_data, make_enterprise, make_person, make_user):
     worker = make_person(name="张小明", phone="13800138000")
     worker.verification_level = "registry"
     worker.save()
+    # Hired three weeks before the run: the written contract is still due (LCL Art. 10, 14 ¶3).
+    hired = timezone.localdate() - dt.timedelta(days=21)
     job = Employment.objects.create(
-        person=worker, enterprise=enterprise, start_date=dt.date(2026, 11, 1), position="软件工程师"
+        person=worker, enterprise=enterprise, start_date=hired, position="软件工程师"
     )
     setup_default_seals(enterprise, manager=manager, users=[hr])
     deliver_pending()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -44,7 +46,10 @@ def shop(platform, make_enterprise, make_person, make_user):  # noqa: F811
     worker = make_person(name="张三", phone="13900001111")
     worker.verification_level = "registry"
     worker.save()
-    job = Employment.objects.create(person=worker, enterprise=enterprise, start_date="2026-01-01")
+    # Hired three weeks ago: the written contract is still due (LCL Art. 10), whatever the day
+    # the suite runs — a fixed date would make every draft late, then deemed open-ended.
+    hired = (timezone.localdate() - dt.timedelta(days=21)).isoformat()
+    job = Employment.objects.create(person=worker, enterprise=enterprise, start_date=hired)
     setup_default_seals(enterprise, manager=manager, users=[hr])
     deliver_pending()
 

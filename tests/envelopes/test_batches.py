@@ -44,7 +44,7 @@ def row(n: int, **over) -> list:
         "hourly_wage": "",
     }
     values.update(over)
-    return [values[k] for k, _zh, _en, _r in sheet.COLUMNS]
+    return [values.get(k, "") for k, _zh, _en, _r in sheet.COLUMNS]
 
 
 def xlsx(rows: list[list], header: list[str] | None = None) -> bytes:

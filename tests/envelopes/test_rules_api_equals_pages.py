@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 from django.utils import timezone
+from freezegun import freeze_time
 
 from accord.contracts import templates as contract_templates
 from accord.core.errors import NotFound
@@ -321,18 +322,21 @@ def test_lcl_art10_a_withdrawn_contract_does_not_block_a_new_one(shop, token):
 
 def _completed_contract_with_probation(shop) -> Envelope:
     start = timezone.localdate() - dt.timedelta(days=400)
-    envelope = drafting.create_from_template(
-        enterprise=shop.enterprise,
-        person=shop.worker,
-        version=published("labour-fixed"),
-        fields=contract_fields(
-            start_date=start.isoformat(),
-            end_date=(start + dt.timedelta(days=365)).isoformat(),
-            probation_end_date=(start + dt.timedelta(days=60)).isoformat(),
-        ),
-        created_by=shop.hr,
-        employment=shop.job,
-    )
+    # Drafted back then, when its term began: a fixed-term contract drafted today for a term
+    # that began 400 days ago would be deemed open-ended (LCL Art. 14 ¶3, Regulations Art. 7).
+    with freeze_time(dt.datetime.combine(start, dt.time(10), tzinfo=dt.UTC)):
+        envelope = drafting.create_from_template(
+            enterprise=shop.enterprise,
+            person=shop.worker,
+            version=published("labour-fixed"),
+            fields=contract_fields(
+                start_date=start.isoformat(),
+                end_date=(start + dt.timedelta(days=365)).isoformat(),
+                probation_end_date=(start + dt.timedelta(days=60)).isoformat(),
+            ),
+            created_by=shop.hr,
+            employment=shop.job,
+        )
     Envelope.objects.filter(pk=envelope.pk).update(
         status=Envelope.Status.COMPLETED, completed_at=timezone.now()
     )
@@ -501,3 +505,40 @@ def test_the_worker_cannot_also_sign_as_the_legal_representative(shop, token):
     }
     assert page.status_code == 422 and "envelope.party_person_twice" in page.content.decode()
     assert not Envelope.objects.exists()
+
+
+# ---- LCL Art. 9, 23 ¶2, 25, 84: the clauses of a single draft, from the page and the API -------
+
+
+@pytest.mark.parametrize(
+    ("page", "api", "code"),
+    [
+        ({"deposit": "500"}, {"deposit": "500"}, "contract.deposit_not_allowed"),
+        ({"holds_id_documents": "on"}, {"holds_id_documents": True}, "contract.id_document_held"),
+        ({"penalty_other": "on"}, {"penalties": ["other"]}, "contract.penalty_not_allowed"),
+        (
+            {"non_compete_months": "12", "position_category": "senior_technical"},
+            {"non_compete_months": 12, "position_category": "senior_technical"},
+            "contract.non_compete_compensation_missing",
+        ),
+    ],
+)
+def test_lcl_art9_23_25_84_page_and_api_refuse_a_draft_alike(shop, token, page, api, code):
+    response = _hr(shop).post(_new_url(shop), _page_fields(**page))
+    refused = _create_api(Client(), shop, token, fields=contract_fields(**api))
+    assert _page_error(response)[0] == 422 and refused.status_code == 422
+    assert f'data-code="{code}"' in response.content.decode()
+    assert code in {p["code"] for p in refused.json()["problems"]}
+    assert not Envelope.objects.exists()
+
+
+def test_lcl_art14_para3_a_draft_a_year_after_work_began_is_deemed_open_ended(shop, token):
+    Employment.objects.filter(pk=shop.job.pk).update(
+        start_date=timezone.localdate() - dt.timedelta(days=400)
+    )
+    shop.job.refresh_from_db()
+    response = _hr(shop).post(_new_url(shop), _page_fields())
+    refused = _create_api(Client(), shop, token)
+    assert _page_error(response)[0] == 422 and refused.status_code == 422
+    assert 'data-code="contract.deemed_open_ended"' in response.content.decode()
+    assert "contract.deemed_open_ended" in {p["code"] for p in refused.json()["problems"]}

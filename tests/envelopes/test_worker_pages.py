@@ -340,7 +340,9 @@ def test_lcl_art16_my_documents_lists_every_employer_including_a_closed_one(
     other = make_enterprise(name="深圳市华强北旧东家电子有限公司")
     manager2, hr2 = make_user("hr", enterprise=other), make_user("hr", enterprise=other)
     setup_default_seals(other, manager=manager2, users=[hr2])
-    Employment.objects.create(person=shop.worker, enterprise=other, start_date="2020-01-01")
+    # Hired there three weeks ago: a contract drafted today is not late (LCL Art. 10, 14 ¶3).
+    hired = timezone.localdate() - dt.timedelta(days=21)
+    Employment.objects.create(person=shop.worker, enterprise=other, start_date=hired)
     old = drafting.create_from_template(
         enterprise=other,
         person=shop.worker,

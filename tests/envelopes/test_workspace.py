@@ -129,6 +129,7 @@ def test_lcl_art10_a_signed_contract_or_an_ended_job_leaves_the_list(shop, make_
 
 def test_lcl_art14_art46_fixed_terms_ending_in_30_days(shop, make_person):
     today = dt.date(2027, 12, 20)
+    Employment.objects.filter(pk=shop.job.pk).update(start_date=dt.date(2026, 1, 1))
     _row(shop, **{"term.end_date": "2028-01-05", "pay.monthly_wage": "8,000.00 元"})
     twice = _hire(shop, make_person, start=dt.date(2022, 1, 1), name="王二")
     _row(shop, person=twice.person, **{"term.end_date": "2025-01-05"})

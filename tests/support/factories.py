@@ -151,7 +151,11 @@ class EmploymentFactory(ServiceFactory):
 
     enterprise = factory.SubFactory(EnterpriseFactory)
     person = factory.SubFactory(PersonFactory)
-    start_date = "2024-01-01"
+    # Hired three weeks before the run: a contract drafted for it is still due in time (LCL Art.
+    # 10); a fixed past date would make every draft late, then deemed open-ended (Art. 14 ¶3).
+    start_date = factory.LazyFunction(
+        lambda: (timezone.localdate() - dt.timedelta(days=21)).isoformat()
+    )
     position = ""
 
     @classmethod
@@ -422,7 +426,7 @@ def batch_sheet(rows: int = 1, first: int = 1) -> bytes:
             "probation_wage": "6800",
             "hourly_wage": "",
         }
-        ws.append([values[k] for k, _zh, _en, _r in sheet.COLUMNS])
+        ws.append([values.get(k, "") for k, _zh, _en, _r in sheet.COLUMNS])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

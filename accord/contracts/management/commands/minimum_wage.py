@@ -22,13 +22,18 @@ class Command(BaseCommand):
         add.add_argument("--monthly", required=True, help="yuan per month, e.g. 2520")
         add.add_argument("--hourly", required=True, help="part-time yuan per hour, e.g. 23.7")
         add.add_argument("--source", required=True, help="the published document")
+        choices = list(MinimumWage.Confidence.values)
+        add.add_argument("--monthly-confidence", choices=choices, default="confirmed")
+        add.add_argument("--hourly-confidence", choices=choices, default="confirmed")
+        add.add_argument("--note", default="", help="how the figures were checked")
 
     def handle(self, *args, action, **opts):
         if action == "list":
             for row in MinimumWage.objects.all():
                 self.stdout.write(
                     f"{row.region}\t{row.effective_from}\t{row.monthly_fen / 100:.2f}\t"
-                    f"{row.hourly_fen / 100:.2f}\t{row.source}"
+                    f"{row.hourly_fen / 100:.2f}\t{row.monthly_confidence}/"
+                    f"{row.hourly_confidence}\t{row.source}"
                 )
             return
         try:
@@ -47,6 +52,9 @@ class Command(BaseCommand):
                     "monthly_fen": monthly,
                     "hourly_fen": hourly,
                     "source": opts["source"].strip(),
+                    "monthly_confidence": opts["monthly_confidence"],
+                    "hourly_confidence": opts["hourly_confidence"],
+                    "note": opts["note"].strip(),
                 },
             )
             audit.record(
