@@ -135,7 +135,7 @@ def test_reviewed_shipped_texts_are_published_as_a_new_version_and_the_old_one_r
 
     from accord.contracts.models import TemplateVersion
 
-    migration = import_module("accord.contracts.migrations.0005_shipped_templates_reviewed")
+    migration = import_module("accord.contracts.migrations.0007_shipped_templates_reviewed")
     old = TemplateVersion.objects.get(template__code="labour-fixed", status="published")
     # A database made before the review holds the old wording.
     TemplateVersion.objects.filter(pk=old.pk).update(sections=[{"text": "旧文本"}])

@@ -39,5 +39,5 @@ def publish_reviewed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("contracts", "0004_shipped_templates")]
+    dependencies = [("contracts", "0006_shenzhen_minimum_wage_sources")]
     operations = [migrations.RunPython(publish_reviewed, migrations.RunPython.noop)]
