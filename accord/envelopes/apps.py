@@ -1,7 +1,5 @@
 from django.apps import AppConfig
 
-from accord.signing import lookup
-
 
 class EnvelopesConfig(AppConfig):
     name = "accord.envelopes"
@@ -14,9 +12,9 @@ class EnvelopesConfig(AppConfig):
             batch_tasks,
             scoping,  # noqa: F401  (registers the scoping functions)
         )
-        from accord.envelopes.lookup import find_envelope_document
+        from accord.envelopes.lookup import register_with_verify
         from accord.envelopes.tasks import register
 
         register()
         batch_tasks.register_sweep()
-        lookup.register(find_envelope_document)
+        register_with_verify()
