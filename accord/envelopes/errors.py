@@ -182,6 +182,13 @@ CONSENT_UNCHECKED = E.invalid(
     "Tick the box to agree to the electronic form.",
     "agree",
 )
+IDENTITY_BEFORE_CONSENT = E.conflict(
+    "envelope.identity_before_consent",
+    f"同意以电子形式订立之前，须先完成实名认证（人口库核验或现场核验）。依据：{MOHRSS_54}。",
+    "Your real name must be verified (registry or in-person check) before you agree to the "
+    "electronic form (MOHRSS 2021 No. 54).",
+    "person",
+)
 CONSENT_REQUIRED = E.conflict(
     "envelope.consent_required",
     f"请先确认同意以电子形式订立。依据：{MOHRSS_54}。",
