@@ -4,6 +4,7 @@ sees the verification report and hashes, never the content (signing/lookup.py)."
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accord.envelopes.models import Envelope, EnvelopeDocument, Party, PartySignature
@@ -38,7 +39,8 @@ def find_envelope_document(number: str) -> LookedUpDocument | None:
         pdf=providers.load_document(doc.current_sha256),
         title=doc.name,  # the envelope title names the worker; the public sees the kind only
         kind=doc.kind,
-        kind_label=doc.get_kind_display(),
+        # The kinds' names are in the catalogue (the templates translate them too).
+        kind_label=gettext_lazy(doc.get_kind_display()),
     )
 
 

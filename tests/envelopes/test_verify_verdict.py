@@ -149,6 +149,8 @@ def test_a_look_up_by_number_masks_the_person_and_shows_the_kind_in_words(comple
     assert re.search(r"<dd data-mark-name>张\*</dd>", html)
     assert "张三" not in html  # nor in the certificate subject of the details
     assert "固定期限劳动合同" in html and "labour_fixed" not in html
+    english = client.get("/verify", {"number": number}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Fixed-term labour contract" in english
 
 
 def test_the_api_gives_the_verdict_in_both_languages(sealed, client):
