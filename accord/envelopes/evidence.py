@@ -135,6 +135,46 @@ def _text(text: str) -> dict[str, Any]:
     return {"type": "text", "text": text}
 
 
+# The audit trail's actions in words, for a reader who does not know Accord's codes (the code
+# stays beside them, for matching against the platform's records).
+ACTION_WORDS = {
+    "envelopes.envelope.create": "起草 / drafted",
+    "envelopes.envelope.send": "发出 / sent",
+    "envelopes.envelope.remind": "提醒签署 / reminder sent",
+    "envelopes.envelope.complete": "各方签署完成 / completed",
+    "envelopes.envelope.withdrawn": "撤回 / withdrawn",
+    "envelopes.envelope.voided": "作废 / voided",
+    "envelopes.envelope.rejected": "拒签 / rejected",
+    "envelopes.envelope.expired": "逾期 / expired",
+    "envelopes.party.ready": "轮到该方签署 / party's turn",
+    "envelopes.party.view": "打开文件 / opened the document",
+    "envelopes.party.consent": "同意电子形式 / consented to the electronic form",
+    "envelopes.party.signature_image": "手写签名 / drew the signature",
+    "envelopes.party.sign": "签署 / signed",
+    "envelopes.party.reject": "拒签 / refused to sign",
+    "envelopes.document.archive_timestamp": "加存档时间戳 / archive timestamp added",
+    "envelopes.document.download": "下载文件 / downloaded",
+}
+AUTH_WORDS = {
+    "session": "登录会话 / login session",
+    "sms-link": "短信链接 / SMS link",
+    "sms": "短信验证码 / SMS code",
+    "totp": "动态口令 / TOTP code",
+    "totp(act)": "一个动态口令确认整次盖章 / one TOTP code for the act",
+    "token": "接口令牌 / API token",
+}
+
+
+def _auth_words(method: str) -> str:
+    parts = [AUTH_WORDS.get(p, p) for p in (method or "").split("+") if p]
+    return f"{' + '.join(parts)}（{method}）" if parts else "—"
+
+
+def _action_words(action: str) -> str:
+    words = ACTION_WORDS.get(action)
+    return f"{words}\n{action}" if words else action
+
+
 def _breakable(text: str) -> str:
     """Let a table cell wrap inside long unbroken runs (hashes, ids): a zero-width space after
     every 16 characters of a run longer than 32 (action names stay whole). Copying the text copies the spaces too, so the
@@ -520,7 +560,7 @@ def _sections(facts: dict[str, Any]) -> list[dict[str, Any]]:
                 ("创建 / Created", _t(intent.created_at)),
                 ("确认 / Confirmed", _t(intent.confirmed_at)),
                 ("使用 / Used", _t(intent.used_at)),
-                ("认证方式 / Method", intent.auth_method),
+                ("认证方式 / Method", _auth_words(intent.auth_method)),
                 ("IP", intent.ip or "—"),
                 ("浏览器 / User agent", (intent.user_agent or "—")[:USER_AGENT_MAX]),
             )
@@ -691,8 +731,8 @@ def _sections(facts: dict[str, Any]) -> list[dict[str, Any]]:
     trail = [
         [
             timezone.localtime(a.at).strftime("%Y-%m-%d %H:%M:%S"),
-            a.action,
-            a.role or "—",
+            _action_words(a.action),
+            " / ".join(_role_label(a.role)) if a.role else "—",
             _breakable(_mask_changes(a.changes)),
         ]
         for a in facts["audit"]

@@ -378,3 +378,10 @@ def test_the_bureau_seal_sits_below_the_closing_sentence_and_covers_no_text(comp
     assert covered == []
     closing = [w for w in words if "任何修改都会使签名失效" in w["text"]]
     assert closing and all(w["box"][3] <= y0 for w in closing)
+
+
+def test_an_arbitrator_reads_the_actions_and_methods_in_words_beside_their_codes(completed):
+    flat = _flat(evidence.evidence_report(completed))
+    assert "各方签署完成/completed" in flat and "envelopes.envelope.complete" in flat
+    assert "同意电子形式/consentedtotheelectronicform" in flat
+    assert "动态口令/TOTPcode" in flat and "短信验证码/SMScode" in flat
