@@ -10,7 +10,7 @@ from accord.core.middleware import client_ip
 from accord.core.scoping import get_scoped
 from accord.identity.models import Enterprise
 from accord.identity.selectors import managed_enterprise
-from accord.signing import lookup, remote
+from accord.signing import lookup, remote, verdict
 
 router = Router(tags=["signing"])
 
@@ -78,7 +78,7 @@ def verify_by_number(request: HttpRequest, number: str):
         "kind": document.kind,
         "sha256": report.sha256,
         "valid": report.valid,
-        "report": report.as_dict(),
+        "report": verdict.public_report(report),
         **context,
         "download_url": document.download_url or None,
     }

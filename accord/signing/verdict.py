@@ -232,6 +232,19 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 1)
 
 
+def public_report(report: v.VerificationReport) -> dict[str, Any]:
+    """``report.as_dict()`` for a look-up by number: a person's certificate subject (their name,
+    their person id) is replaced by the masked name, as on the page."""
+    body = report.as_dict()
+    certs = _certificates(report)
+    for sig in body["signatures"]:
+        cert = certs.get(sig["signer_serial"])
+        if cert is not None and cert.kind == Certificate.Kind.EVENT:
+            name = cert.person.name if cert.person is not None else ""
+            sig["signer"] = f"Common Name: {mask_name(name)}"
+    return body
+
+
 def _certificates(report: v.VerificationReport) -> dict[str, Certificate]:
     serials = {s.signer_serial for s in report.signatures if s.signer_serial}
     return {

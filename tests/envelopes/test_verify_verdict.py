@@ -7,6 +7,7 @@ signed by the worker (乙方) with an SMS code, archived with a document timesta
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -163,6 +164,13 @@ def test_the_api_gives_the_verdict_in_both_languages(sealed, client):
     assert v["awaiting_zh"] == ["乙方（劳动者）签名 张*"]
     assert v["marks_en"][0]["role_label"] == "Party A (employer) seal"
     assert body["valid"] is True  # the existing field keeps its meaning: the signatures are good
+
+
+def test_the_api_by_number_masks_the_persons_certificate_subject_too(completed, client):
+    body = client.get(f"/api/v1/verify/{completed.documents.get().number}").json()
+    assert "张三" not in json.dumps(body, ensure_ascii=False)
+    assert [s["signer"] for s in body["report"]["signatures"]][1] == "Common Name: 张*"
+    assert "深圳市福田区福易科技有限公司" in body["report"]["signatures"][0]["signer"]
 
 
 def test_a_bureau_sealed_file_without_an_owner_is_valid_and_says_what_it_cannot_know(
