@@ -1,7 +1,6 @@
 from django.apps import AppConfig
 
 from accord.identity import login_intro as intros
-from accord.signing import lookup
 
 
 class EnvelopesConfig(AppConfig):
@@ -15,11 +14,11 @@ class EnvelopesConfig(AppConfig):
             batch_tasks,
             scoping,  # noqa: F401  (registers the scoping functions)
         )
-        from accord.envelopes.lookup import find_envelope_document
+        from accord.envelopes.lookup import register_with_verify
         from accord.envelopes.tasks import register
         from accord.envelopes.views_worker import login_intro
 
         register()
         batch_tasks.register_sweep()
-        lookup.register(find_envelope_document)
+        register_with_verify()
         intros.register(login_intro)  # the SMS link's login page names the enterprise and document

@@ -182,6 +182,21 @@ CONSENT_UNCHECKED = E.invalid(
     "Tick the box to agree to the electronic form.",
     "agree",
 )
+PUBLIC_URL_LOCAL = E.conflict(
+    "envelope.public_url_local",
+    "平台的公网地址（ACCORD_PUBLIC_URL）指向本机或内网，出证报告中的核验网址无法从外部打开："
+    "请管理员先配置公网地址，再出具报告。",
+    "The platform's public address (ACCORD_PUBLIC_URL) points to this machine or a private "
+    "network, so the verify link in an evidence report could not be opened by anyone else: "
+    "an administrator must set the public address before a report is issued.",
+)
+IDENTITY_BEFORE_CONSENT = E.conflict(
+    "envelope.identity_before_consent",
+    f"同意以电子形式订立之前，须先完成实名认证（人口库核验或现场核验）。依据：{MOHRSS_54}。",
+    "Your real name must be verified (registry or in-person check) before you agree to the "
+    "electronic form (MOHRSS 2021 No. 54).",
+    "person",
+)
 CONSENT_REQUIRED = E.conflict(
     "envelope.consent_required",
     f"请先确认同意以电子形式订立。依据：{MOHRSS_54}。",

@@ -11,7 +11,8 @@ The states (issue #6; LAW.md):
   signer is neither told nor shown the document before the earlier ones have signed;
 - the sender withdraws an open envelope nobody has signed yet, and voids (with a reason) one
   in progress after a signature; a completed document is binding and is never voided by one side;
-- the worker consents to the electronic form (人社厅发〔2021〕54号) only after reading every page.
+- the worker consents to the electronic form (人社厅发〔2021〕54号) only once their real name is
+  verified and after reading every page.
 """
 
 from __future__ import annotations
@@ -211,10 +212,14 @@ def can_view_signing_page(party: Party) -> Decision:
 
 
 def can_consent(party: Party, *, total_pages: int) -> Decision:
-    """人社厅发〔2021〕54号: the worker agrees to the electronic form after reading every page."""
+    """人社厅发〔2021〕54号: the worker agrees to the electronic form after reading every page —
+    and only once their real name is verified: a consent is worth only as much as the knowledge
+    of who gave it, so the order is real-name check, then reading, then consent, then signing."""
     acting = can_act_as_party(party)
     if not acting:
         return acting
+    if party.person is not None and party.person.verification_level not in VERIFIED_LEVELS:
+        return _no(errors.IDENTITY_BEFORE_CONSENT)
     if party.read_pages < total_pages:
         return _no(errors.PAGES_UNREAD, total=total_pages, read=party.read_pages)
     return ALLOWED

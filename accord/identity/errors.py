@@ -28,6 +28,12 @@ RESIDENT_ID_BIRTH_DATE = E.invalid(
     "身份证号码中的出生日期不存在或晚于今天。",
     "The birth date inside the resident ID number is impossible or in the future.",
 )
+RESIDENT_ID_AREA = E.invalid(
+    "identity.resident_id_area",
+    "身份证号码前六位不是有效的行政区划代码（GB/T 2260）：请核对号码。",
+    "The first six digits of the resident ID number are not an administrative area code "
+    "(GB/T 2260); please check the number.",
+)
 RESIDENT_ID_FORMAT = E.invalid(
     "identity.resident_id_format",
     "身份证号码应为 18 位（末位可为 X）。",

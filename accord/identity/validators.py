@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 from stdnum import exceptions as stdnum_errors
+from stdnum import numdb
 from stdnum.cn import ric, uscc
 
 from accord.core.errors import REQUIRED, TOO_LONG
@@ -17,6 +18,7 @@ from accord.identity.errors import (
     PERMIT_CHECKSUM,
     PERMIT_FORMAT,
     PHONE_FORMAT,
+    RESIDENT_ID_AREA,
     RESIDENT_ID_BIRTH_DATE,
     RESIDENT_ID_CHECKSUM,
     RESIDENT_ID_FORMAT,
@@ -42,20 +44,53 @@ def _gb11643_ok(number: str) -> bool:
     return "10X98765432"[total % 11] == number[17]
 
 
+def _area_code_in_use(code: str, birth: dt.date, today: dt.date) -> bool:
+    """Was ``code`` a GB/T 2260 area code at some time when this number could be assigned?
+
+    GB 11643-1999 §5.2: the address code is that of the holder's permanent residence *when the
+    number is assigned* (编码时), not at birth. A number is assigned at or after birth and no
+    later than today, and codes are created, renamed and abolished: 440304 is 上埗区办事处 from
+    1983 and 福田区 from 1990, and a Futian resident born in 1982 rightly holds a 440304 number.
+    So a code is possible when its span of use (python-stdnum's table, ``[start-end]``) meets the
+    years from the birth year to today — never "it existed in the birth year"."""
+    info: dict[str, str] = {}
+    for _part, props in numdb.get("cn/loc").info(code):
+        info.update(props)
+    county = info.get("county")
+    if not county:
+        return False
+    for entry in county.split(","):
+        if not entry.startswith("["):
+            return True  # in use throughout
+        start, _, end = entry[1:].split("]", 1)[0].partition("-")
+        if (not start or int(start) <= today.year) and (not end or int(end) >= birth.year):
+            return True
+    return False
+
+
 def clean_resident_id(value: str, field: str = "id_number") -> tuple[str, dt.date, str]:
-    """Validate a PRC resident ID; return (number, birth date, gender 'M'/'F')."""
+    """Validate a PRC resident ID; return (number, birth date, gender 'M'/'F').
+
+    Each check names its own cause: the format, the check digit, the birth date (impossible or
+    in the future), then the area code (``_area_code_in_use``)."""
     number = ric.compact(value or "").upper()
+    if (
+        len(number) != 18
+        or not number[:17].isdigit()
+        or not (number[17].isdigit() or number[17] == "X")
+    ):
+        raise RESIDENT_ID_FORMAT(field)
+    if number[-1] != ric.calc_check_digit(number):
+        raise RESIDENT_ID_CHECKSUM(field)
     try:
-        ric.validate(number)
-    except stdnum_errors.InvalidChecksum:
-        raise RESIDENT_ID_CHECKSUM(field) from None
-    except stdnum_errors.InvalidComponent:
-        raise RESIDENT_ID_BIRTH_DATE(field) from None
+        birth = ric.get_birth_date(number)
     except stdnum_errors.ValidationError:
-        raise RESIDENT_ID_FORMAT(field) from None
-    birth = ric.get_birth_date(number)
-    if birth > dt.date.today():
+        raise RESIDENT_ID_BIRTH_DATE(field) from None
+    today = dt.date.today()
+    if birth > today:
         raise RESIDENT_ID_BIRTH_DATE(field)
+    if not _area_code_in_use(number[:6], birth, today):
+        raise RESIDENT_ID_AREA(field)
     gender = "M" if int(number[16]) % 2 else "F"
     return number, birth, gender
 

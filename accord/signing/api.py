@@ -10,7 +10,7 @@ from accord.core.middleware import client_ip
 from accord.core.scoping import get_scoped
 from accord.identity.models import Enterprise
 from accord.identity.selectors import managed_enterprise
-from accord.signing import lookup, remote
+from accord.signing import lookup, remote, verdict
 
 router = Router(tags=["signing"])
 
@@ -50,6 +50,7 @@ class VerifiedDocumentOut(Schema):
     ledger_index: int | None = None
     ledger: dict | None = None
     download_url: str | None = None
+    verdict: dict | None = None
 
 
 @router.get(
@@ -60,20 +61,24 @@ class VerifiedDocumentOut(Schema):
 )
 def verify_by_number(request: HttpRequest, number: str):
     """The verification report of the stored signed PDF with this number — never its content;
-    ``download_url`` only when the document's owner publishes it. Unknown numbers answer 404
+    ``download_url`` only when the document's owner publishes it; ``verdict``: what it means
+    for people, in Chinese and English (who signed in which role, when, complete or partly
+    signed, changed or not; a person's name masked). Unknown numbers answer 404
     ``signing.document_number_unknown``; too many look-ups 429 ``signing.verify_rate_limited``."""
     from accord.signing.verify import verify_pdf
     from accord.signing.views import report_context
 
     document = lookup.find_for_public(number, client_ip(request))
     report = verify_pdf(document.pdf)
+    context = report_context(report, public=True)
+    context["verdict"] = context["verdict"].as_dict()
     return {
         "number": document.number,
         "title": document.title,
         "kind": document.kind,
         "sha256": report.sha256,
         "valid": report.valid,
-        "report": report.as_dict(),
-        **report_context(report),
+        "report": verdict.public_report(report),
+        **context,
         "download_url": document.download_url or None,
     }

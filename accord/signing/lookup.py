@@ -33,6 +33,12 @@ class LookedUpDocument:
     kind: str
     # Set only by an owner that lets anybody holding the number download the signed file.
     download_url: str = ""
+    # The kind in words for people (``kind`` may be an owner's code, e.g. ``labour_fixed``).
+    kind_label: str = ""
+
+    @property
+    def kind_display(self) -> str:
+        return str(self.kind_label or self.kind)
 
 
 Lookup = Callable[[str], "LookedUpDocument | None"]

@@ -331,11 +331,20 @@ def seal_with_bureau(
     visible: bool = True,
     reason: str = "",
     document_kind: str = "decision",
+    box: tuple[int, int, int, int] | None = None,
+    page: int = -1,
 ) -> SignedDocument:
-    """Seal with the bureau's seal certificate. Callers are trusted code paths (services, CLI)."""
+    """Seal with the bureau's seal certificate. Callers are trusted code paths (services, CLI).
+
+    ``box`` (PDF points, from the page's lower left) and ``page`` (0-based; -1 the last) place
+    the visible seal where the document's layout left room for it, so it covers no text."""
     digest = sha256(document)
     cert = pki.bureau_seal()
-    look = Appearance(appearance.seal_pdf("福田区人力资源局", "电子印章")) if visible else None
+    look = (
+        Appearance(appearance.seal_pdf("福田区人力资源局", "电子印章"), box=box, page=page)
+        if visible
+        else None
+    )
     timestamper = None if level == "B-B" else LocalTimeStamper()
     signed = sign(
         document,

@@ -22,7 +22,7 @@ from accord.ledger import bundle as bundles
 from accord.ledger import checkpoints, merkle
 from accord.ledger import services as ledger_services
 from accord.ledger.models import Witness
-from accord.signing import pki
+from accord.signing import pki, verdict
 from accord.signing import tsa as tsa_service
 from accord.signing.errors import FILE_MISSING, PROVIDER_UNKNOWN
 from accord.signing.models import Certificate, Signature
@@ -125,10 +125,14 @@ def _ledger_proof(index: int) -> dict:
     }
 
 
-def report_context(report) -> dict:
-    """The ledger entry of a verified file, when we signed it (page and API)."""
+def report_context(report, *, public: bool = False) -> dict:
+    """The verdict of a verified file for people (``signing.verdict``), and its ledger entry
+    when we signed it (page and API). ``public``: looked up by number, names masked."""
     record = Signature.objects.filter(output_sha256=report.sha256).first()
-    context: dict = {"ledger_index": record.ledger_index if record else None}
+    context: dict = {
+        "verdict": verdict.build(report, public=public),
+        "ledger_index": record.ledger_index if record else None,
+    }
     if record is not None and record.ledger_index is not None:
         context["ledger"] = _ledger_proof(record.ledger_index)
     return context
@@ -161,7 +165,7 @@ def verify_page(request: HttpRequest) -> HttpResponse:
             context["error"] = exc
         else:
             context["document"] = document
-            context.update(report_context(report))
+            context.update(report_context(report, public=True))
     elif request.method != "GET":
         return HttpResponseNotAllowed(["GET", "POST"])
     error = context.get("error")

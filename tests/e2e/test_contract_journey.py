@@ -214,7 +214,8 @@ def test_hr_authors_sends_seals_the_worker_signs_and_verify_tells_valid_from_tam
     )
     public.get_by_role("button", name="验证", exact=True).click()
     expect(public.locator("[data-verdict=invalid]")).to_be_visible()
-    expect(public.locator("main table")).to_contain_text("已被篡改")  # integrity, per signature
+    # The reason is the change itself, per signature (not "the certificate does not chain").
+    expect(public.locator("[data-problem]").first).to_contain_text("文件内容被改动过")
     shot(public, "verify-invalid", 1600)
 
     # The same HR pages at 375 px.

@@ -146,3 +146,36 @@ def test_a_person_acts_only_in_their_turn_and_the_signing_step_follows_the_state
     services.void(envelope, user=shop.hr, reason="劳动者未到岗")
     worker.refresh_from_db()
     assert policy.signing_step(worker) == "ended"
+
+
+def test_mohrss54_real_name_is_verified_before_consent_in_the_service_page_and_api(shop):
+    """Consent to the electronic form is recorded only for a verified person: the policy says
+    no, the service refuses, and the page and the API answer the same code."""
+    from accord.envelopes.models import Party as PartyModel
+    from accord.identity.models import User
+
+    envelope = _envelope(shop, "sealed")
+    worker = envelope.parties.get(role=Party.Role.WORKER)
+    total = services.total_pages(envelope)
+    services.record_view(worker, total)
+    shop.worker.verification_level = "checksum"  # a valid number is not a real name
+    shop.worker.save(update_fields=["verification_level"])
+    worker = PartyModel.objects.select_related("person", "envelope").get(pk=worker.pk)
+    assert policy.can_consent(worker, total_pages=total).code == "envelope.identity_before_consent"
+    with pytest.raises(AccordError) as refused:
+        services.record_consent(worker)
+    assert refused.value.code == "envelope.identity_before_consent"
+    assert "实名认证" in refused.value.message_zh and "54" in refused.value.message_zh
+    client = Client()
+    login(client, User.objects.get(person=shop.worker))
+    page = client.post(f"/my/sign/{worker.public_id}/consent", {"agree": "1", "read_all": "1"})
+    assert page.status_code == 409
+    assert 'data-error-code="envelope.identity_before_consent"' in page.content.decode()
+    api = client.post(f"/api/v1/envelopes/{envelope.public_id}/consent")
+    assert api.status_code == 409 and api.json()["code"] == "envelope.identity_before_consent"
+    worker.refresh_from_db()
+    assert worker.consent_at is None
+    # Once verified, the same consent goes through.
+    shop.worker.verification_level = "registry"
+    shop.worker.save(update_fields=["verification_level"])
+    assert services.record_consent(worker).consent_at is not None

@@ -33,6 +33,39 @@ def test_bad_resident_ids_name_the_problem_and_field(value, code):
     assert e.value.message_zh and e.value.message_en
 
 
+@pytest.mark.parametrize(
+    ("number", "birth"),
+    [
+        # The issue's case: a Futian resident born 1982; 440304 is a code from 1983 (上埗区办事处,
+        # 福田区 from 1990), and numbers are assigned long after birth.
+        ("440304198209044742", dt.date(1982, 9, 4)),
+        (resident_id(321, birth="19650312", area="440304"), dt.date(1965, 3, 12)),
+        (resident_id(88, birth="19580101", area="440303"), dt.date(1958, 1, 1)),  # 罗湖 (1983-)
+        (resident_id(17, birth="19700615", area="440306"), dt.date(1970, 6, 15)),  # 宝安区 (1992-)
+        (resident_id(5, birth="19851001", area="440321"), dt.date(1985, 10, 1)),  # 宝安县 1982–92
+        ("11010519491231002X", dt.date(1949, 12, 31)),  # GB 11643-1999's own example
+    ],
+)
+def test_gb11643_s5_2_area_code_counts_when_the_number_was_assigned_not_at_birth(number, birth):
+    assert clean_resident_id(number)[1] == birth
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        resident_id(5, birth="19950101", area="440321"),  # 宝安县 was gone (1992) before birth
+        resident_id(5, birth="19900101", area="440399"),  # never a code
+        resident_id(5, birth="19900101", area="999999"),
+    ],
+)
+def test_gb11643_an_area_code_not_in_use_names_the_area_not_the_birth_date(number):
+    with pytest.raises(InvalidInput) as e:
+        clean_resident_id(number)
+    assert e.value.code == "identity.resident_id_area"
+    assert "行政区划代码" in e.value.message_zh and "area code" in e.value.message_en
+    assert "出生日期" not in e.value.message_zh
+
+
 def test_future_birth_date_is_refused():
     future = (dt.date.today() + dt.timedelta(days=400)).strftime("%Y%m%d")
     with pytest.raises(InvalidInput) as e:

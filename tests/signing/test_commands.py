@@ -40,6 +40,8 @@ def test_verify_exits_non_zero_with_reasons(platform, tmp_path, capsys):
     target.write_bytes(data[:pos] + bytes([data[pos] ^ 1]) + data[pos + 1 :])
     code, out = _verify(target, capsys=capsys)
     assert code == 1 and "RESULT: INVALID" in out and "changed after signing" in out
+    assert "The document was changed after it was signed" in out and "文件在签署后被改动过" in out
+    assert "does not chain" not in out  # a consequence of the change, not its reason
 
     code, out = _verify(source, capsys=capsys)  # never signed
     assert code == 1 and "not signed" in out

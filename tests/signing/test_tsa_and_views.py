@@ -161,7 +161,10 @@ def test_verify_page_shows_valid_and_tampered(platform, client):
     page = client.post(
         "/verify", {"file": SimpleUploadedFile("b.pdf", tampered, "application/pdf")}
     )
-    assert b'data-verdict="invalid"' in page.content and "已被篡改".encode() in page.content
+    html = page.content.decode()
+    assert 'data-verdict="invalid"' in html and 'data-state="changed"' in html
+    # The reason is the change, not a consequence of it ("does not chain" was wrong here).
+    assert "文件内容被改动过" in html and "不是本平台签发" not in html
     assert b"data-ledger-proof" not in page.content  # a changed file is not the recorded one
 
 

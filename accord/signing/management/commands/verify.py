@@ -23,6 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Machine-readable report.")
 
     def handle(self, *args, **options):
+        from accord.signing import verdict as verdicts
         from accord.signing.models import Signature
         from accord.signing.verify import verify_pdf
 
@@ -35,12 +36,22 @@ class Command(BaseCommand):
             self._fail(options, exc.code, f"{exc.message_en} / {exc.message_zh}")
         record = Signature.objects.filter(output_sha256=report.sha256).first()
         ledger_index = record.ledger_index if record else None
+        verdict = verdicts.build(report).as_dict()
         if options["json"]:
             body = report.as_dict()
             body["ledger_index"] = ledger_index
+            body["verdict"] = verdict
             self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2))
         else:
             self.stdout.write(f"{path}: sha256 {report.sha256}")
+            self.stdout.write(f"  {verdict['headline_en']}")
+            self.stdout.write(f"  {verdict['headline_zh']}")
+            for mark in verdict["marks_en"]:
+                self.stdout.write(
+                    f"  - {mark['role_label']}: {mark['name']} ({mark['time'] or '-'})"
+                )
+            for party in verdict["awaiting_en"]:
+                self.stdout.write(f"  - still to sign: {party}")
             for s in report.signatures:
                 mark = "VALID" if s.valid else "INVALID"
                 self.stdout.write(f"  [{mark}] {s.field_name} ({s.kind}, {s.level}) by {s.signer}")
