@@ -1,6 +1,7 @@
 import pytest
 
 from accord.identity.models import Role
+from tests.envelopes.conftest import platform, shop  # noqa: F401  (the signing fixtures)
 from tests.support import factories
 
 

@@ -148,8 +148,11 @@ def on_envelope_completed(event) -> None:
             return
         document = agreement.envelope.documents.order_by("position").first()
         signed = providers.load_document(document.current_sha256)
+        # Invisible: the employer's seal certified the document (DocMDP), which lets later
+        # signatures in but not new page annotations.
         sealed = signing.seal_with_bureau(
             signed,
+            visible=False,
             reason=f"{agreement.case.organisation.name} 调解组织印章",
             document_kind="mediation_agreement",
         )
