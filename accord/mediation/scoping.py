@@ -1,6 +1,5 @@
 """Who sees which cases (issue #14 "Who sees what"): a worker and an employer their own cases; a
-mediator their organisation's; a street officer their street's; the bureau all. Mediators'
-records: their organisation's colleagues, the street's organisations, the bureau."""
+mediator their organisation's; a street officer their street's; the bureau all."""
 
 from __future__ import annotations
 
@@ -31,15 +30,10 @@ def cases_for(user) -> QuerySet[Case]:
 
 @scope_for(Mediator)
 def mediators_for(user) -> QuerySet[Mediator]:
-    qs = Mediator.objects.select_related("person", "organisation__street")
-    if user.has_role(*BUREAU_READS):
-        return qs
-    condition = Q(pk__in=[])
-    if user.organisation_ids:
-        condition |= Q(organisation_id__in=list(user.organisation_ids))
-    if user.street_ids:
-        condition |= Q(organisation__street_id__in=list(user.street_ids))
-    return qs.filter(condition)
+    """The register of mediators (备案) is public to every logged-in user, as on the national
+    platform: name, number, organisation, qualifications, workload. Their cases are not: a
+    mediator's page lists only the cases the viewer may see (``cases_for``)."""
+    return Mediator.objects.select_related("person", "organisation__street")
 
 
 @scope_for(Session)

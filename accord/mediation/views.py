@@ -510,7 +510,7 @@ def meeting_room(request: HttpRequest, room: str) -> HttpResponse:
 # ---- mediators, organisations, statistics --------------------------------------------------
 
 
-@staff_page(Role.MEDIATOR, *DISTRICT_READS)
+@staff_page()
 def mediator_list(request: HttpRequest) -> HttpResponse:
     return object_list(
         request,
@@ -528,7 +528,7 @@ def mediator_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_page(Role.MEDIATOR, *DISTRICT_READS)
+@staff_page()
 def mediator_detail(request: HttpRequest, public_id) -> HttpResponse:
     year = timezone.localdate().year
     qs = services.with_workload(scoped(Mediator, request.user), year)

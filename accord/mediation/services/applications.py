@@ -347,7 +347,7 @@ def submit_application(app: Application, *, actor=None, verified_phone_index: st
         collective=app.collective,
         worker_count=max(app.worker_count, 1),
         claimed_fen=sum(c.amount_fen or 0 for c in app.claims),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by_id=getattr(actor, "pk", None),  # an API token has none
     )
     Claim.objects.bulk_create(
         Claim(
@@ -412,7 +412,7 @@ def add_evidence(case: Case, *, actor, name: str, data: bytes, content_type: str
         content_type=kind,
         size=len(data),
         sha256=digest,
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        uploaded_by_id=getattr(actor, "pk", None),
     )
     audit.record(
         "mediation.evidence.add",
@@ -459,7 +459,7 @@ def offer_contract(case: Case, *, actor, envelope_public_id) -> Evidence:
             "size": document.size,
             "sha256": document.current_sha256,
             "ledger_index": signature.ledger_index if signature else None,
-            "uploaded_by": actor if getattr(actor, "is_authenticated", False) else None,
+            "uploaded_by_id": getattr(actor, "pk", None),
         },
     )
     if created:
