@@ -1,7 +1,7 @@
 """Mediation services: one module per job — ``registry`` (mediators, training, relationships,
 workload), ``applications`` (three ways in, claims, duplicates, evidence, phone codes),
 ``workflow`` (the case's transitions and the law's clock), ``agreements`` (调解协议书 signed
-through 福易签, instalments), ``documents`` (prefilled PDFs), ``stats``, ``calendar`` (the
+through 福易签, instalments), ``documents`` (prefilled PDFs), ``stats``, ``holidays`` (the
 holiday schedule as data). Who may do what in which state is ``accord.mediation.policy``; the
 error codes are ``accord.mediation.errors``.
 
@@ -34,7 +34,7 @@ from accord.mediation.services.applications import (
     submit_application,
 )
 from accord.mediation.services.base import calendar, new_case_number
-from accord.mediation.services.calendar import set_calendar_day
+from accord.mediation.services.holidays import set_calendar_day
 from accord.mediation.services.registry import (
     YEARLY_TRAINING_HOURS,
     conflict_of,
