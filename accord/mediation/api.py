@@ -16,7 +16,7 @@ from accord.core.api import principal
 from accord.core.errors import INVALID_FILTER, forbidden
 from accord.core.middleware import client_ip
 from accord.core.pagination import ListMeta, page_response, paginate
-from accord.core.roles import DISTRICT_READS
+from accord.core.roles import BUREAU_ACTS, DISTRICT_READS
 from accord.core.scoping import get_scoped, scoped
 from accord.identity.models import Organisation
 from accord.identity.selectors import managed_enterprise
@@ -604,6 +604,75 @@ def list_mediators(request: HttpRequest, page: int = 1, page_size: int = 50):
 def get_mediator(request: HttpRequest, mediator_id: UUID):
     qs = services.with_workload(scoped(Mediator, principal(request)), dt.date.today().year)
     return mediator_out(get_scoped(Mediator, principal(request), mediator_id, queryset=qs))
+
+
+class MediatorIn(Schema):
+    """Registration (备案) by the bureau: the person (found by ID number, or registered now)."""
+
+    name: str
+    id_number: str
+    phone: str = ""
+    organisation: UUID
+    registered_on: dt.date
+    qualifications: list[str] = []
+
+
+class TrainingIn(Schema):
+    hours: int
+    course: str
+    completed_on: dt.date
+
+
+class MediatorStatusIn(Schema):
+    status: str
+
+
+def _bureau(request: HttpRequest):
+    user = principal(request)
+    if not user.has_role(*BUREAU_ACTS):
+        raise forbidden()
+    return user
+
+
+@router.post("/mediation/mediators", response={201: MediatorOut}, summary="Register (备案)")
+def register_mediator(request: HttpRequest, payload: MediatorIn):
+    _bureau(request)
+    organisation = Organisation.objects.filter(public_id=payload.organisation).first()
+    if organisation is None:
+        raise errors.ORGANISATION_NOT_FOUND()
+    mediator = services.register_mediator_person(
+        name=payload.name,
+        id_number=payload.id_number,
+        phone=payload.phone,
+        organisation=organisation,
+        registered_on=payload.registered_on,
+        qualifications=payload.qualifications,
+    )
+    return Status(201, mediator_out(mediator))
+
+
+@router.post(
+    "/mediation/mediators/{mediator_id}/trainings",
+    response={201: MediatorOut},
+    summary="Record training hours",
+)
+def record_training(request: HttpRequest, mediator_id: UUID, payload: TrainingIn):
+    mediator = get_scoped(Mediator, principal(request), mediator_id)
+    _bureau(request)
+    services.record_training(
+        mediator, hours=payload.hours, course=payload.course, completed_on=payload.completed_on
+    )
+    qs = services.with_workload(Mediator.objects.filter(pk=mediator.pk), payload.completed_on.year)
+    return Status(201, mediator_out(qs.select_related("person", "organisation").get()))
+
+
+@router.post(
+    "/mediation/mediators/{mediator_id}/status", response=MediatorOut, summary="Change status"
+)
+def mediator_status(request: HttpRequest, mediator_id: UUID, payload: MediatorStatusIn):
+    mediator = get_scoped(Mediator, principal(request), mediator_id)
+    _bureau(request)
+    return mediator_out(services.set_mediator_status(mediator, payload.status))
 
 
 class OrganisationOut(Schema):

@@ -154,10 +154,18 @@ def load(scale: str = "small", *, seed: int = 20260101) -> int:
     today = timezone.localdate()
     mediators = _mediators(rng, gen, today)
     _link_demo_mediator(mediators)
+    made = make_cases(CASES.get(scale, CASES["small"]), seed=seed)
+    _demo_worker_case(today, calendar())
+    return made
+
+
+def make_cases(total: int, *, seed: int = 20260101) -> int:
+    """``total`` more cases in every state, drawn from the demo people and their employers."""
+    rng = random.Random(f"mediation-cases:{seed}:{Case.objects.count()}")
+    today = timezone.localdate()
     by_org: dict[int, list[Mediator]] = {}
-    for m in mediators:
-        if m.status == Mediator.Status.ACTIVE:
-            by_org.setdefault(m.organisation_id, []).append(m)
+    for m in Mediator.objects.filter(status=Mediator.Status.ACTIVE):
+        by_org.setdefault(m.organisation_id, []).append(m)
     orgs = list(Organisation.objects.select_related("street").order_by("id"))
     street_centres = {o.street_id: o for o in orgs if o.kind == "street"}
     district = next(o for o in orgs if o.kind == "district")
@@ -172,7 +180,6 @@ def load(scale: str = "small", *, seed: int = 20260101) -> int:
     cal = calendar()
     states, state_w = zip(*STATE_WEIGHTS.items(), strict=True)
     claims_k, claims_w = zip(*CLAIM_WEIGHTS.items(), strict=True)
-    total = CASES.get(scale, CASES["small"])
     made = 0
     used_numbers: set[str] = set()
     while made < total:
@@ -281,7 +288,6 @@ def load(scale: str = "small", *, seed: int = 20260101) -> int:
         Claim.objects.bulk_create(claims)
         Agreement.objects.bulk_create(agreements)
         made += len(cases)
-    _demo_worker_case(today, cal)
     return made
 
 

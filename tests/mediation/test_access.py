@@ -13,6 +13,7 @@ from accord.mediation.models import Case
 from tests.support import factories
 from tests.support.access import AccessMatrix, ObjectUrl, World
 
+REGISTER_SEEN = ("hr_other", "worker_other", "street_other", "mediator", "token_other")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
 
@@ -90,6 +91,22 @@ class TestMediationAccess(AccessMatrix):
             422,
             owner="worker",
         ),
+        # The register is public to logged-in users: others see the mediator, are refused (403).
+        ObjectUrl(
+            "post",
+            "/api/v1/mediation/mediators/{mediator}/trainings",
+            {"hours": 6, "course": "调解实务", "completed_on": "2026-03-01"},
+            201,
+            owner="bureau",
+            may_see=REGISTER_SEEN,
+        ),
+        ObjectUrl(
+            "post",
+            "/api/v1/mediation/mediators/{mediator}/status",
+            {"status": "suspended"},
+            owner="bureau",
+            may_see=REGISTER_SEEN,
+        ),
     ]
 
     @classmethod
@@ -99,6 +116,7 @@ class TestMediationAccess(AccessMatrix):
         )
         mediator = factories.MediatorFactory(organisation=org, user=True)
         world.users["handler"] = mediator.user
+        world.users["bureau"] = factories.UserFactory(role=Role.BUREAU_OFFICER)
         world.add("mediator", mediator)
 
         def case(status, name):

@@ -292,3 +292,42 @@ def test_evidence_uploads_take_photos_and_pdfs_by_their_bytes(client, centre):
     big = client.post(url, {"file": SimpleUploadedFile("big.pdf", PDF + b"0" * (10 * 1024 * 1024))})
     assert (big.status_code, big.json()["code"]) == (422, "mediation.upload_too_large")
     assert Evidence.objects.filter(case=case).count() == 2
+
+
+# ---- the register of mediators (备案) ---------------------------------------------------------
+
+
+def test_the_bureau_registers_a_mediator_records_training_and_suspends(client, centre):
+    login(client, factories.UserFactory(role=Role.BUREAU_OFFICER))
+    body = {
+        "name": "刘调解",
+        "id_number": "11010519491231002X",
+        "organisation": str(centre.public_id),
+        "registered_on": "2026-01-15",
+        "qualifications": ["lawyer", "union"],
+    }
+    r = post(client, "/api/v1/mediation/mediators", body)
+    assert r.status_code == 201, r.content
+    mediator = r.json()
+    assert (
+        mediator["registration_number"].startswith("FTTJ2026-") and mediator["status"] == "active"
+    )
+    url = f"/api/v1/mediation/mediators/{mediator['id']}"
+    r = post(
+        client, url + "/trainings", {"hours": 8, "course": "调解实务", "completed_on": "2026-03-01"}
+    )
+    assert r.status_code == 201 and r.json()["training_hours"] == 8
+    assert post(client, url + "/status", {"status": "suspended"}).json()["status"] == "suspended"
+    bad = post(client, "/api/v1/mediation/mediators", {**body, "qualifications": ["astrologer"]})
+    assert (bad.status_code, bad.json()["field"]) == (422, "qualifications")
+
+
+def test_only_the_bureau_registers_mediators(client, centre):
+    login(client, factories.MediatorFactory(organisation=centre, user=True).user)
+    body = {
+        "name": "刘调解",
+        "id_number": "11010519491231002X",
+        "organisation": str(centre.public_id),
+        "registered_on": "2026-01-15",
+    }
+    assert post(client, "/api/v1/mediation/mediators", body).status_code == 403

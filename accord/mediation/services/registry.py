@@ -7,9 +7,11 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from accord.core import audit
 from accord.core.errors import INVALID_CHOICE, REQUIRED
+from accord.identity import services as identity
 from accord.identity.models import Enterprise, Organisation, Person
 from accord.mediation import errors
 from accord.mediation.models import Case, Mediator, Relationship, TrainingRecord
@@ -37,6 +39,8 @@ def register_mediator(
     unknown = [q for q in qualifications if q not in Mediator.Qualification.values]
     if unknown:
         raise INVALID_CHOICE(field="qualifications")
+    if registered_on > timezone.localdate():
+        raise errors.DATE_IN_FUTURE(field="registered_on")
     mediator = Mediator.objects.create(
         person=person,
         organisation=organisation,
@@ -52,6 +56,28 @@ def register_mediator(
         changes={"organisation": [None, organisation.name], "status": [None, mediator.status]},
     )
     return mediator
+
+
+@transaction.atomic
+def register_mediator_person(
+    *,
+    name: str,
+    id_number: str,
+    phone: str,
+    organisation: Organisation,
+    registered_on: dt.date,
+    qualifications: list[str],
+) -> Mediator:
+    """Registration of a person by their ID number: the existing person, or a new one."""
+    person = identity.find_person("resident", id_number) or identity.create_person(
+        name=name, id_number=id_number, phone=phone
+    )
+    return register_mediator(
+        person=person,
+        organisation=organisation,
+        registered_on=registered_on,
+        qualifications=qualifications,
+    )
 
 
 @transaction.atomic
