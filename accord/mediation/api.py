@@ -8,6 +8,7 @@ import datetime as dt
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -15,12 +16,13 @@ from accord.core import ratelimit
 from accord.core.api import principal
 from accord.core.errors import INVALID_FILTER, forbidden
 from accord.core.middleware import client_ip
-from accord.core.pagination import ListMeta, page_response, paginate
+from accord.core.pagination import ListMeta, filtered, page_response, paginate
 from accord.core.roles import BUREAU_ACTS, DISTRICT_READS
 from accord.core.scoping import get_scoped, scoped
 from accord.identity.models import Organisation
 from accord.identity.selectors import managed_enterprise
 from accord.mediation import errors, policy, services
+from accord.mediation.filters import CaseFilter
 from accord.mediation.models import Case, ClaimCategory, Mediator
 from accord.mediation.services import documents, stats
 
@@ -267,7 +269,7 @@ def case_out(case: Case, *, detail: bool = False, actor=None) -> dict:
         ]
         if actor is not None:
             out["actions"] = policy.case_actions(
-                actor, case, agreement=getattr(case, "agreement", None), today=dt.date.today()
+                actor, case, agreement=getattr(case, "agreement", None), today=timezone.localdate()
             )
     return out
 
@@ -336,13 +338,11 @@ def _case(request: HttpRequest, public_id) -> Case:
 
 
 @router.get("/mediation/cases", response=CaseList, summary="Cases I may see")
-def list_cases(request: HttpRequest, status: str = "", page: int = 1, page_size: int = 50):
-    qs = scoped(Case, principal(request)).prefetch_related("claims")
-    if status:
-        if status not in Case.Status.values:
-            raise INVALID_FILTER("status")
-        qs = qs.filter(status=status)
-    return page_response(paginate(qs, page, page_size), case_out)
+def list_cases(request: HttpRequest, page: int = 1, page_size: int = 50):
+    """Filters as on the list page (``CaseFilter``): ``number`` (prefix), ``status``, ``kind``
+    (organisation kind), ``claim`` (Art. 2 code), ``urgent``, ``collective``."""
+    qs = filtered(CaseFilter, request.GET, scoped(Case, principal(request)))
+    return page_response(paginate(qs.prefetch_related("claims"), page, page_size), case_out)
 
 
 @router.get("/mediation/cases/{case_id}", response=CaseOut, summary="One case, with its clock")
@@ -596,13 +596,13 @@ def mediator_out(m: Mediator) -> dict:
 
 @router.get("/mediation/mediators", response=MediatorList, summary="Registered mediators")
 def list_mediators(request: HttpRequest, page: int = 1, page_size: int = 50):
-    qs = services.with_workload(scoped(Mediator, principal(request)), dt.date.today().year)
+    qs = services.with_workload(scoped(Mediator, principal(request)), timezone.localdate().year)
     return page_response(paginate(qs, page, page_size), mediator_out)
 
 
 @router.get("/mediation/mediators/{mediator_id}", response=MediatorOut, summary="One mediator")
 def get_mediator(request: HttpRequest, mediator_id: UUID):
-    qs = services.with_workload(scoped(Mediator, principal(request)), dt.date.today().year)
+    qs = services.with_workload(scoped(Mediator, principal(request)), timezone.localdate().year)
     return mediator_out(get_scoped(Mediator, principal(request), mediator_id, queryset=qs))
 
 
