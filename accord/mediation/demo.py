@@ -15,12 +15,15 @@ import random
 import uuid
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from stdnum.cn import ric
 
 from accord.core.crypto import blind_index, mask_id_number, mask_phone
 from accord.identity import demo_gen
 from accord.identity.models import Employment, Organisation, Person, User
 from accord.identity.services import person_index
+from accord.identity.validators import clean_resident_id
 from accord.mediation import clock
 from accord.mediation.models import (
     MONEY_CLAIMS,
@@ -65,62 +68,79 @@ COURSES = ["劳动争议调解实务", "《劳动争议调解仲裁法》解读"
 CHUNK = 5_000
 
 
-def _resident_id(rng: random.Random) -> str:
-    birth = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(365 * 35))
-    first17 = f"440304{birth:%Y%m%d}{rng.randrange(1000):03d}"
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    check = "10X98765432"[sum(int(a) * w for a, w in zip(first17, weights, strict=True)) % 11]
-    return first17 + check
+def _resident_id(rng: random.Random, places: list[str]) -> str:
+    """A resident ID with a real birth-place code (stdnum's table, as identity's demo people)."""
+    birth = dt.date(1966, 1, 1) + dt.timedelta(days=rng.randrange(365 * 25))
+    first17 = f"{rng.choice(places)}{birth:%Y%m%d}{rng.randrange(1000):03d}"
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+def _phone(rng: random.Random) -> str:
+    return rng.choice(demo_gen.MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
 
 
 def _mediators(rng: random.Random, gen: demo_gen.Generator, today: dt.date) -> list[Mediator]:
+    """The 135 mediators: people with a valid ID number (its birth date and gender) and a phone,
+    registered (备案) with an organisation."""
     orgs: dict[str, list[Organisation]] = {}
     for org in Organisation.objects.order_by("id"):
         orgs.setdefault(org.kind, []).append(org)
-    people, plans = [], []
+    places = [code for codes in demo_gen.area_codes().values() for code in codes]
+    mediators, people = [], []
     taken: set[str] = set()
+    n = 0
     for kind, count in MEDIATORS_BY_KIND.items():
         pool = orgs.get(kind, [])
-        if not pool:
-            continue
-        for i in range(count):
-            number = _resident_id(rng)
-            index = person_index("resident", number)
-            while index in taken or Person.objects.filter(id_number_index=index).exists():
-                number = _resident_id(rng)
-                index = person_index("resident", number)
-            taken.add(index)
-            people.append(
-                Person(
-                    name=gen.person_name(rng, rng.random() < 0.5),
-                    id_number=number,
-                    id_number_index=index,
-                    id_number_masked=mask_id_number(number),
-                    verification_level=Person.Level.REGISTRY,
+        for i in range(count if pool else 0):
+            n += 1
+            while True:
+                number, phone = _resident_id(rng, places), _phone(rng)
+                index, phone_index = person_index("resident", number), blind_index(phone, "phone")
+                if index in taken or phone_index in taken:
+                    continue
+                if phone.startswith(demo_gen.RESERVED_PHONE_PREFIX):
+                    continue
+                clash = Q(id_number_index=index) | Q(phone_index=phone_index)
+                if Person.objects.filter(clash).exists():
+                    continue
+                break
+            taken |= {index, phone_index}
+            number, birth, gender = clean_resident_id(number)
+            person = Person(
+                name=gen.person_name(rng, gender == "M"),
+                id_number=number,
+                id_number_index=index,
+                id_number_masked=mask_id_number(number),
+                phone=phone,
+                phone_index=phone_index,
+                phone_masked=mask_phone(phone),
+                birth_date=birth,
+                gender=gender,
+                verification_level=Person.Level.CHECKSUM,
+            )
+            people.append(person)
+            org = pool[i % len(pool)]
+            registered = today - dt.timedelta(days=rng.randrange(60, 365 * 6))
+            mediators.append(
+                Mediator(
+                    person=person,
+                    organisation=org,
+                    registration_number=f"FTTJ{registered.year}-{org.pk:02d}-{n:04d}",
+                    registered_on=registered,
+                    qualifications=rng.sample(QUALIFICATIONS, rng.randint(1, 2)),
+                    status=Mediator.Status.ACTIVE
+                    if rng.random() < 0.95
+                    else Mediator.Status.SUSPENDED,
                 )
             )
-            plans.append(pool[i % len(pool)])
+    # One bulk write, as identity's demo people: the load is audited once (demo.load).
     Person.objects.bulk_create(people)
-    mediators = []
-    for n, (person, org) in enumerate(zip(people, plans, strict=True), start=1):
-        registered = today - dt.timedelta(days=rng.randrange(60, 365 * 6))
-        mediators.append(
-            Mediator(
-                person=person,
-                organisation=org,
-                registration_number=f"FTTJ{registered.year}-{org.pk:02d}-{n:04d}",
-                registered_on=registered,
-                qualifications=rng.sample(QUALIFICATIONS, rng.randint(1, 2)),
-                status=Mediator.Status.ACTIVE if rng.random() < 0.95 else Mediator.Status.SUSPENDED,
-            )
-        )
     Mediator.objects.bulk_create(mediators)
     trainings = []
+    day_of_year = max(today.timetuple().tm_yday - 1, 1)
     for m in mediators:
         for _ in range(rng.randint(1, 4)):
-            day = dt.date(today.year, 1, 1) + dt.timedelta(
-                days=rng.randrange(max(today.timetuple().tm_yday - 1, 1))
-            )
+            day = dt.date(today.year, 1, 1) + dt.timedelta(days=rng.randrange(day_of_year))
             trainings.append(
                 TrainingRecord(
                     mediator=m,
