@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "accord.seals",
     "accord.envelopes",
     "accord.integrations",
+    "accord.mediation",
     "accord.site",
 ]
 

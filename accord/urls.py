@@ -12,6 +12,7 @@ from accord.envelopes.api_workspace import router as workspace_router
 from accord.identity import urls as identity_urls
 from accord.identity.api import router as identity_router
 from accord.integrations.api import router as integrations_router
+from accord.mediation.api import router as mediation_router
 from accord.seals.api import router as seals_router
 from accord.signing import views as signing_views
 from accord.signing.api import router as signing_router
@@ -26,6 +27,7 @@ api.add_router("", lifecycle_router)
 api.add_router("", workspace_router)
 api.add_router("", seals_router)
 api.add_router("", integrations_router)
+api.add_router("", mediation_router)
 
 # The shell's, identity's and the site's pages keep their historic names ``web:…``: one
 # namespace, assembled here from the three apps that declare it.
@@ -41,6 +43,7 @@ urlpatterns = [
     path("", include("accord.envelopes.urls")),
     path("", include("accord.seals.urls")),
     path("", include("accord.integrations.urls")),
+    path("", include("accord.mediation.urls")),
     path("", include((web_pages, "web"))),
 ]
 handler404 = "accord.core.pages.not_found"

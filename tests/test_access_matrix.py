@@ -408,6 +408,12 @@ class TestWorkspaceAccess(AccessMatrix):
 
 # Object URLs that are public by design, each with the reason; everything else must be declared.
 PUBLIC_OBJECT_URLS = {
+    # Mediation (issue #14): the register of mediators (备案) is public to anyone logged in, as
+    # on the national platform (their cases are scoped); an online session's room is reached by
+    # its unguessable name, as a Jitsi Meet room is.
+    "/mediation/mediators/{}/": "public register of mediators (logged in)",
+    "GET /api/v1/mediation/mediators/{}": "public register of mediators (logged in)",
+    "/mediation/meet/{}": "an online mediation room, by its unguessable name",
     # The transparency log: anyone may read checkpoints, entries, tiles (RFC 9162, C2SP tlog).
     "/ledger/checkpoints/{}": "public transparency log",
     "/ledger/entries/{}": "public transparency log",

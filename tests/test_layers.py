@@ -37,6 +37,8 @@ LEVELS: dict[str, int] = {
     "seals": 5,
     "envelopes": 6,
     "integrations": 7,
+    # mediation uses core … envelopes (signing the agreement), not integrations (issue #14).
+    "mediation": 8,
 }
 #: Composition roots: they may use every app.
 COMPOSERS = {"site", "urls"}

@@ -6,8 +6,10 @@ test fails on an API list endpoint of the OpenAPI schema that is not declared he
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 import itertools
+import pkgutil
 import re
 
 from django.test import override_settings
@@ -16,6 +18,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from openpyxl import load_workbook
 
+import tests
 from accord.core.api import api
 from accord.core.notifications import notify
 from accord.envelopes import services as envelopes
@@ -377,7 +380,17 @@ def _resolved(schema: dict) -> dict:
     return _component(schema["$ref"]) if "$ref" in schema else schema
 
 
+def _import_all_declarations() -> None:
+    """Declarations in every app's test modules (tests/mediation/test_lists.py …) register
+    themselves on import, as the access matrix's do."""
+    for info in pkgutil.walk_packages(tests.__path__, "tests."):
+        leaf = info.name.rsplit(".", 1)[-1]
+        if leaf.startswith("test_") and not info.name.startswith("tests.e2e"):
+            importlib.import_module(info.name)
+
+
 def test_every_api_list_endpoint_is_declared():
+    _import_all_declarations()
     lists = {
         path
         for (method, path), op in api_operations().items()

@@ -64,6 +64,8 @@ class DocumentKind(models.TextChoices):
     RENEWAL = "renewal", "劳动合同续订书"
     TERMINATION = "termination", "解除（终止）劳动合同通知书"
     LEAVING_CERTIFICATE = "leaving_certificate", "离职证明"
+    # Not an HR document: the mediation app drafts it from a case (劳动争议调解仲裁法 Art. 14).
+    MEDIATION_AGREEMENT = "mediation_agreement", "劳动争议调解协议书"
 
 
 LABOUR_CONTRACT_KINDS = {

@@ -26,6 +26,7 @@ KIND_LABELS: dict[str, Any] = {
     DocumentKind.RENEWAL: _("劳动合同续订书"),
     DocumentKind.TERMINATION: _("解除（终止）劳动合同通知书"),
     DocumentKind.LEAVING_CERTIFICATE: _("离职证明"),
+    DocumentKind.MEDIATION_AGREEMENT: _("劳动争议调解协议书"),
 }
 KIND_CHOICES = [(k, KIND_LABELS[k]) for k in DocumentKind.values]
 TERM_OF_KIND = {

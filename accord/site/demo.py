@@ -8,6 +8,7 @@ from collections.abc import Callable
 from accord.envelopes import demo as envelopes_demo
 from accord.identity import demo as identity_demo
 from accord.identity.demo import DemoDataError, LoadResult
+from accord.mediation import demo as mediation_demo
 
 __all__ = ["DemoDataError", "load"]
 
@@ -31,4 +32,5 @@ def load(
         progress=progress,
     )
     result.counts["envelopes"] = envelopes_demo.load_demo()
+    result.counts["mediation_cases"] = mediation_demo.load(scale, seed=seed)
     return result

@@ -11,7 +11,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accord.core.pages import PageLink, add_page_links
-from accord.core.roles import AUDIT_READS, BUREAU_ACTS, BUREAU_READS, REGISTER_READS, Role
+from accord.core.roles import (
+    AUDIT_READS,
+    BUREAU_ACTS,
+    BUREAU_READS,
+    DISTRICT_READS,
+    REGISTER_READS,
+    Role,
+)
 from accord.identity.selectors import may_act_for, reads_enterprise_records
 from accord.identity.views import EMPLOYMENT_LINKS, ENTERPRISE_LINKS
 
@@ -25,6 +32,8 @@ NAV: list[tuple[str, Any, frozenset[str] | None]] = [
     ("web:registry_import", _("导入人口库"), BUREAU_ACTS),
     ("web:staff_accounts", _("账号管理"), frozenset({Role.ADMIN})),
     ("envelopes:worker_documents", _("我的文件"), frozenset({Role.WORKER})),
+    ("mediation:case_list", _("调解"), None),
+    ("mediation:statistics", _("调解统计"), DISTRICT_READS | {Role.MEDIATOR}),
     ("web:inbox", _("消息"), None),
 ]
 

@@ -26,6 +26,7 @@ from accord.identity.models import (
 )
 from accord.identity.reference import DIVISIONS
 from accord.identity.verification import name_index
+from accord.mediation import demo as mediation_demo
 
 
 def load_small(*args: str) -> str:
@@ -49,7 +50,8 @@ def test_small_scale_counts_validity_and_distributions(small):
     }
     assert not Organisation.objects.filter(kind="street", street__isnull=True).exists()
     assert Enterprise.objects.count() == 200
-    assert Person.objects.count() == 2000
+    # 2,000 people of the enterprises, and the 135 registered mediators (mediation's demo).
+    assert Person.objects.count() == 2000 + sum(mediation_demo.MEDIATORS_BY_KIND.values())
     assert Employment.objects.filter(end_date__isnull=True).count() > 1700
     assert Employment.objects.filter(end_date__isnull=False).exists()
 

@@ -24,6 +24,7 @@ from accord.seals import services as seals
 from accord.seals.models import SealUsage
 from accord.urls import api  # the API with every router mounted
 from tests.conftest import login
+from tests.support import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +51,9 @@ LIST_ENDPOINTS = [
     pytest.param(
         "/api/v1/enterprises/{enterprise}/webhooks/{endpoint}/deliveries", id="webhook-deliveries"
     ),
+    pytest.param("/api/v1/mediation/cases", id="mediation-cases"),
+    pytest.param("/api/v1/mediation/mediators", id="mediators"),
+    pytest.param("/api/v1/mediation/organisations", id="mediation-organisations"),
 ]
 
 
@@ -116,6 +120,14 @@ def world(make_enterprise, make_user, make_person, client):
         problems=[problem, {**problem, "row": 3}],
     )
     Batch.objects.create(enterprise=enterprise, template_version=version, file_sha256="1" * 64)
+    # Two mediation cases of the enterprise's workers, two registered mediators (the register
+    # is public to anyone logged in), two organisations.
+    org = factories.OrganisationFactory()
+    factories.OrganisationFactory()
+    for employment in enterprise.employments.all():
+        factories.CaseFactory(organisation=org, employment=employment)
+    factories.MediatorFactory(organisation=org)
+    factories.MediatorFactory(organisation=org)
     login(client, hr)
     return {
         "client": client,

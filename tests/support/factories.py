@@ -41,6 +41,8 @@ from accord.identity.models import (
 )
 from accord.integrations import services as integrations
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
+from accord.mediation import services as mediation
+from accord.mediation.models import Case, Mediator
 from accord.seals import approvals
 from accord.seals import services as seals
 from accord.seals.models import Power, Seal, SealApproval, SealGrant
@@ -458,3 +460,96 @@ def archive_export(enterprise: Enterprise, user) -> dict:
     task's work done in line); returns its state (``id``, ``status``, …)."""
     export = archive.start_export(enterprise, user)
     return archive.build(export["id"], str(enterprise.public_id))
+
+
+# ---- mediation (issue #14) ------------------------------------------------------------------
+
+
+class MediatorFactory(ServiceFactory):
+    """``mediation.services.register_mediator`` (备案) for a person of an organisation; with
+    ``user=True`` the mediator also gets a staff login of that organisation."""
+
+    class Meta:
+        model = Mediator
+
+    person = factory.SubFactory(PersonFactory, name="调解员")
+    organisation = factory.SubFactory(OrganisationFactory)
+    registered_on = dt.date(2024, 3, 1)
+    qualifications = ("lawyer",)
+    user = False
+
+    @classmethod
+    def _service(cls, *, person, organisation, registered_on, qualifications, user):
+        login = UserFactory(role=Role.MEDIATOR, organisation=organisation) if user else None
+        if login is not None:
+            User.objects.filter(pk=login.pk).update(person=person)
+            login = User.objects.get(pk=login.pk)
+        return mediation.register_mediator(
+            person=person,
+            organisation=organisation,
+            registered_on=registered_on,
+            qualifications=list(qualifications),
+            user=login,
+        )
+
+
+def mediation_claims(**amounts) -> list:
+    """Claims by Art. 2 category, e.g. ``mediation_claims(wages=800_000)`` (fen; None where no
+    money is claimed)."""
+    return [
+        mediation.ClaimInput(code, amount)
+        for code, amount in (amounts or {"wages": 500_000}).items()
+    ]
+
+
+class CaseFactory(ServiceFactory):
+    """``mediation.services.submit_application``: an oral application recorded by staff (Art. 12)
+    for a worker of an enterprise, received by ``organisation`` today; ``status`` drives it on
+    through the workflow services (accepted, in_mediation with a mediator)."""
+
+    class Meta:
+        model = Case
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    employment = factory.SubFactory(EmploymentFactory)
+    claims = factory.LazyFunction(mediation_claims)
+    knew_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30))
+    facts = "拖欠三个月工资。"
+    status = Case.Status.APPLIED
+    mediator = None
+    actor = None
+
+    @classmethod
+    def _service(cls, *, organisation, employment, claims, knew_on, facts, status, mediator, actor):
+        person = employment.person
+        case = mediation.submit_application(
+            mediation.Application(
+                channel=Case.Channel.ORAL,
+                worker_name=person.name,
+                worker_phone=person.phone,
+                worker=person,
+                enterprise=employment.enterprise,
+                enterprise_name=employment.enterprise.name,
+                facts=facts,
+                claims=list(claims),
+                employment_started_on=employment.start_date
+                if isinstance(employment.start_date, dt.date)
+                else dt.date.fromisoformat(employment.start_date),
+                knew_on=knew_on,
+                organisation=organisation,
+            )
+        )
+        if status in (Case.Status.ACCEPTED, Case.Status.IN_MEDIATION):
+            staff = actor or UserFactory(role=Role.BUREAU_OFFICER)
+            mediation.accept(case, actor=staff)
+            if status == Case.Status.IN_MEDIATION:
+                mediator = mediator or MediatorFactory(organisation=organisation)
+                mediation.assign(case, actor=staff, mediator=mediator)
+                mediation.schedule_session(
+                    case,
+                    actor=staff,
+                    starts_at=timezone.now() + dt.timedelta(days=1),
+                    mode="online",
+                )
+            case.refresh_from_db()
+        return case
