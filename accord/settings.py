@@ -248,14 +248,19 @@ STATICFILES_DIRS = [
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
 ]
 STATICFILES_DIRS = [(p, d) for p, d in STATICFILES_DIRS if d.exists()]
+# Documents are encrypted at rest (accord.core.storage) on the storage that holds them: local
+# disk by default, or ACCORD_FILE_STORAGE (e.g. storages.backends.s3.S3Storage).
 STORAGES = {
     "default": {
-        "BACKEND": os.environ.get(
-            "ACCORD_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"
-        ),
-        "OPTIONS": {"location": str(VAR_DIR / "files")}
-        if "ACCORD_FILE_STORAGE" not in os.environ
-        else {},
+        "BACKEND": "accord.core.storage.EncryptedStorage",
+        "OPTIONS": {
+            "inner": os.environ.get(
+                "ACCORD_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"
+            ),
+            "inner_options": {"location": str(VAR_DIR / "files")}
+            if "ACCORD_FILE_STORAGE" not in os.environ
+            else {},
+        },
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
