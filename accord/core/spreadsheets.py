@@ -25,6 +25,18 @@ _POSITION = re.compile(rb"<(?:\w+:)?(?:c|row)\b[^>]{0,200}?\sr=\"([A-Z]{0,4})([0
 _WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def safe_cell(value: object) -> object:
+    """A value for a CSV or spreadsheet cell that a spreadsheet program will not run as a
+    formula (OWASP "CSV injection"): text starting with = + - @ (or their full-width forms), a
+    tab or a carriage return gets a leading apostrophe. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def column_number(letters: str) -> int:
     """``A`` → 1, ``Z`` → 26, ``AA`` → 27 (the spreadsheet's own column names)."""
     number = 0
