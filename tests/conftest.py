@@ -41,7 +41,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         if connection.vendor == "postgresql":
             name = connection.settings_dict["NAME"]
             with connection.cursor() as cursor:
-                cursor.execute(f'ALTER DATABASE "{name}" SET accord.allow_truncate = \'on\'')
+                cursor.execute(f"ALTER DATABASE \"{name}\" SET accord.allow_truncate = 'on'")
                 cursor.execute("SET accord.allow_truncate = 'on'")
 
 

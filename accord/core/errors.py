@@ -368,6 +368,11 @@ INVALID_CHARACTERS = E.invalid(
     "内容含有不允许的字符（空字符、控制字符或无效的 Unicode）。",
     "The text holds characters that are not allowed (NUL, control characters or invalid Unicode).",
 )
+INVISIBLE_CHARACTERS = E.invalid(
+    "core.invisible_characters",
+    "不能含有控制字符、不可见字符或文字方向控制符（它们会改变合同上显示的内容）。",
+    "Control, invisible and text-direction characters are not allowed (they change what a contract shows).",
+)
 JSON_TOO_DEEP = E.declare(
     "core.json_too_deep",
     "JSON 嵌套层数过多（最多 {most} 层）。",

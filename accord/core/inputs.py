@@ -33,6 +33,7 @@ from pydantic_core import PydanticCustomError
 from accord.core.errors import (
     DATE_OUT_OF_RANGE,
     INVALID_CHARACTERS,
+    INVISIBLE_CHARACTERS,
     JSON_TOO_DEEP,
     REQUEST_TOO_LARGE,
     AccordError,
@@ -45,6 +46,22 @@ DATE_LATEST = dt.date(2199, 12, 31)
 
 # NUL and the C0 controls except tab, LF and CR; DEL; the lone surrogates (U+D800–U+DFFF).
 _BAD_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+# In a name that goes into a contract, also no line break or tab, and none of the characters
+# that are invisible or reorder the text shown: zero-width spaces and joiners, the soft hyphen,
+# the bidirectional embeddings, overrides and isolates (U+202A–E, U+2066–9; "Trojan Source").
+_NOT_IN_A_NAME = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+
+
+def check_name(value: str, field: str | None) -> str:
+    """``value`` unchanged, or ``core.invisible_characters``: for names of people, enterprises
+    and anything else printed into a document."""
+    if _NOT_IN_A_NAME.search(value):
+        raise INVISIBLE_CHARACTERS(field)
+    return value
 
 
 def max_request_bytes() -> int:

@@ -6,9 +6,10 @@ import uuid
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 
-from accord.core.context import Actor, reset_actor, set_actor
+from accord.core.context import Actor, begin_response, end_response, reset_actor, set_actor
 from accord.core.errors import (
     CSRF_FAILED,
     FORBIDDEN,
@@ -44,10 +45,14 @@ class RequestContextMiddleware:
                 request_id=request_id,
             )
         )
+        private = begin_response()
         try:
             response = self.get_response(request)
         finally:
             reset_actor(token)
+            marked = end_response(private)
+        if marked:  # full ID numbers and phones: no browser or proxy cache keeps them (#13)
+            patch_cache_control(response, no_store=True, private=True)
         response["X-Request-Id"] = request_id
         return response
 

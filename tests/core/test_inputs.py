@@ -14,6 +14,7 @@ from django.test import Client, override_settings
 from django.urls import path
 
 from accord.core import inputs
+from accord.identity.validators import clean_name
 
 pytestmark = pytest.mark.django_db
 CHECK = "/api/v1/contracts/check"
@@ -146,3 +147,19 @@ def test_a_server_error_in_the_api_answers_json_in_production():
     r = Client(raise_request_exception=False).get("/api/v1/boom")
     assert r.status_code == 500 and r["Content-Type"].startswith("application/json")
     assert r.json()["code"] == "core.server_error"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["张\u202e三", "李\u200b四", "王\u2066五\u2069", "赵\x07六", "钱\u00ad七", "孙\n八"],
+    ids=["rlo", "zero-width", "isolate", "control", "soft-hyphen", "newline"],
+)
+def test_names_that_go_into_contracts_refuse_invisible_and_direction_characters(name):
+    with pytest.raises(inputs.AccordError) as refused:
+        clean_name(name)
+    assert refused.value.code == "core.invisible_characters" and refused.value.field == "name"
+
+
+@pytest.mark.parametrize("name", ["张三", "阿依古丽·买买提", "O'Brien Zhang", "欧阳 娜娜"])
+def test_ordinary_names_pass(name):
+    assert clean_name(name) == name
