@@ -48,6 +48,11 @@ def decrypt(token: str, context: bytes = b"accord") -> str:
     return keys[kid].decrypt(raw[:12], raw[12:], context).decode()
 
 
+def key_ids() -> list[str]:
+    """The ids of the keys in the ring (never the keys)."""
+    return list(_keys(settings.ACCORD_DATA_KEYS)[1])
+
+
 def current_key_id() -> str:
     return _keys(settings.ACCORD_DATA_KEYS)[0]
 

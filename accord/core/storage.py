@@ -220,7 +220,10 @@ class EncryptedStorage(Storage):
         """Every file name under ``path``."""
         if path and not self.inner.exists(path):
             return
-        directories, files = self.inner.listdir(path)
+        try:
+            directories, files = self.inner.listdir(path)
+        except FileNotFoundError:  # a storage location not made yet holds nothing
+            return
         for file_name in files:
             yield f"{path}/{file_name}" if path else file_name
         for directory in directories:
