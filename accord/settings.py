@@ -89,6 +89,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "accord.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "accord.core.middleware.RequestContextMiddleware",
@@ -314,6 +315,8 @@ LOGGING = {
 ACCORD_WEBHOOK_ALLOW_PRIVATE = (
     os.environ.get("ACCORD_WEBHOOK_ALLOW_PRIVATE", "0" if PRODUCTION else "1") == "1"
 )
+# /metrics (Prometheus) answers loopback clients, or this bearer token (docs/operations.md).
+ACCORD_METRICS_TOKEN = os.environ.get("ACCORD_METRICS_TOKEN", "")
 # The address people reach Accord at, for links in SMS messages.
 ACCORD_PUBLIC_URL = os.environ.get("ACCORD_PUBLIC_URL", "http://127.0.0.1:8000")
 
