@@ -71,6 +71,20 @@ def _register_failure(account: str, ip: str | None) -> bool:
     return locked or everywhere
 
 
+def unlock_account(username: str) -> bool:
+    """An administrator lifts the lock-out of an account locked from everywhere; audited.
+    Per-source locks stay: they hold the stranger, not the owner."""
+    unlocked = ratelimit.unlock(f"login-user:{username.lower()}")
+    audit.record(
+        "auth.account_unlocked",
+        None,
+        object_type="identity.user",
+        object_id=username[:64],
+        changes={"was_locked": [None, unlocked]},
+    )
+    return unlocked
+
+
 def check_password_login(username: str, password: str, ip: str | None) -> User:
     """First factor of staff login. Locks the account after repeated failures."""
     ratelimit.hit(f"login-ip:{ip}", limit=60, window=600, code=RATE_LIMITED)

@@ -4,9 +4,11 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from django_otp.oath import TOTP
 
+from accord.core.context import Actor, acting_as
 from accord.core.errors import RateLimited
 from accord.core.models import AuditEntry, SmsMessage
 from accord.identity import auth
@@ -188,8 +190,6 @@ def test_failures_spread_over_many_sources_still_lock_the_account(settings):
 
 
 def test_wrong_codes_from_one_source_do_not_lock_the_worker_elsewhere(make_user, settings):
-    from accord.core.context import Actor, acting_as
-
     worker = make_user("worker")
     auth.send_login_code(worker.person.phone, "127.0.0.1")
     code = _code_from_sms()
@@ -200,3 +200,19 @@ def test_wrong_codes_from_one_source_do_not_lock_the_worker_elsewhere(make_user,
                 auth.login_with_code(worker.person.phone, wrong)
     with acting_as(Actor(ip="203.0.113.5")):
         assert auth.login_with_code(worker.person.phone, code) == worker
+
+
+def test_an_administrator_lets_the_owner_in_again_after_a_lock_from_everywhere(settings):
+    User.objects.create_user("target2", password="Correct-horse-42")
+    settings.ACCORD_LOGIN_ACCOUNT_MAX_FAILURES = 3
+    for i in range(3):
+        with pytest.raises(auth.LoginFailed):
+            auth.check_password_login("target2", "guess", f"198.51.100.{i}")
+    with pytest.raises(RateLimited):
+        auth.check_password_login("target2", "Correct-horse-42", "203.0.113.5")
+    call_command("staff", "unlock", "target2")
+    assert (
+        auth.check_password_login("target2", "Correct-horse-42", "203.0.113.5").username
+        == "target2"
+    )
+    assert AuditEntry.objects.filter(action="auth.account_unlocked", object_id="target2").exists()
