@@ -226,5 +226,5 @@ def restore(path: Path) -> dict[str, Any]:
             if member.name.startswith("files/"):
                 stream = tar.extractfile(member)
                 name = member.name[len("files/") :]
-                inner._save(name, File(stream, name=name))
+                inner._save(name, File(stream, name=name))  # type: ignore[attr-defined]
     return manifest

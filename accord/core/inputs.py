@@ -122,7 +122,10 @@ def parse_json(body: bytes) -> Any:
     return check_json(value)
 
 
-DATE_WINDOW = {"earliest": DATE_EARLIEST.isoformat(), "latest": DATE_LATEST.isoformat()}
+DATE_WINDOW: dict[str, Any] = {
+    "earliest": DATE_EARLIEST.isoformat(),
+    "latest": DATE_LATEST.isoformat(),
+}
 
 
 def in_date_window(day: dt.date) -> bool:
@@ -131,12 +134,16 @@ def in_date_window(day: dt.date) -> bool:
 
 def check_date(day: dt.date, field: str | None = None) -> dt.date:
     if not in_date_window(day):
-        raise DATE_OUT_OF_RANGE(field, **DATE_WINDOW)
+        raise DATE_OUT_OF_RANGE(
+            field, earliest=DATE_WINDOW["earliest"], latest=DATE_WINDOW["latest"]
+        )
     return day
 
 
 def date_problem(field: str) -> Problem:
-    return DATE_OUT_OF_RANGE.problem(field, **DATE_WINDOW)
+    return DATE_OUT_OF_RANGE.problem(
+        field, earliest=DATE_WINDOW["earliest"], latest=DATE_WINDOW["latest"]
+    )
 
 
 def _date_in_window(day: dt.date) -> dt.date:
@@ -214,8 +221,9 @@ def _guard_body(request: HttpRequest) -> None:
             check_text(key, key)
             for value in values:
                 check_text(value, key)
-        for key, upload in request.FILES.items():
-            check_text(upload.name or "", key)
+        for key, uploads in request.FILES.lists():
+            for upload in uploads:
+                check_text(getattr(upload, "name", "") or "", key)
     elif _is_json(request) and request.body:
         try:
             parse_json(request.body)

@@ -93,7 +93,7 @@ def run_bounded(
     kind, value = outcome
     if kind == "ok":
         return value
-    if kind == "error":
+    if kind == "error" and isinstance(value, AccordError):
         raise value
     if kind == "failed":
         raise SandboxFailed(value)

@@ -149,8 +149,8 @@ class EncryptedStorage(Storage):
     """The default storage: ``inner`` (a storage class path) holds the bytes, encrypted."""
 
     def __init__(self, inner: str | None = None, inner_options: dict | None = None):
-        self.inner_path = inner or getattr(
-            settings, "ACCORD_INNER_STORAGE", "django.core.files.storage.FileSystemStorage"
+        self.inner_path: str = inner or str(
+            getattr(settings, "ACCORD_INNER_STORAGE", "django.core.files.storage.FileSystemStorage")
         )
         self.inner_options = inner_options or {}
         self.inner: Storage = import_string(self.inner_path)(**self.inner_options)
@@ -160,7 +160,7 @@ class EncryptedStorage(Storage):
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL) as sealed:
             encrypt_to(content, sealed)
             sealed.seek(0)
-            return self.inner._save(name, File(sealed, name=name))
+            return self.inner._save(name, File(sealed, name=name))  # type: ignore[attr-defined]
 
     def _open(self, name: str, mode: str = "rb") -> File:
         if "w" in mode or "a" in mode:
@@ -251,11 +251,11 @@ class EncryptedStorage(Storage):
                 os.fsync(out.fileno())
             os.replace(out.name, target)
             return
-        with tempfile.SpooledTemporaryFile(max_size=_SPOOL) as out:
-            writer(out)
-            out.seek(0)
+        with tempfile.SpooledTemporaryFile(max_size=_SPOOL) as spooled:
+            writer(spooled)
+            spooled.seek(0)
             self.inner.delete(name)
-            self.inner._save(name, File(out, name=name))
+            self.inner._save(name, File(spooled, name=name))  # type: ignore[attr-defined]
 
     def encrypt_in_place(self, name: str) -> bool:
         """Encrypt a file written before encryption was on; False if it already was."""

@@ -196,8 +196,9 @@ def verify_page(request: HttpRequest) -> HttpResponse:
         # An upload that is not a signed PDF answers 422; a number: not found, too many, …
         status = error.status if "number" in context or error.status != 400 else 422
     response = render(request, "signing/verify.html", context, status=status)
-    if getattr(error, "retry_after", None):
-        response["Retry-After"] = str(error.retry_after)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
     return response
 
 
