@@ -80,3 +80,30 @@ def test_production_sends_hsts_redirects_to_https_and_secures_cookies(tmp_path):
     hsts, subdomains, redirect, *cookies, debug = proc.stdout.split()
     assert int(hsts) >= 365 * 86400 and subdomains == "True" and redirect == "True"
     assert cookies == ["True", "True", "True"] and debug == "False"
+
+
+def _production_check(tmp_path, **extra) -> subprocess.CompletedProcess:
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"},
+        "ACCORD_ENV": "production",
+        "SECRET_KEY": "x" * 60 + "-Zq9!",
+        "ACCORD_DATA_KEYS": "k1:" + "A" * 43 + "=",
+        "ACCORD_INDEX_KEY": "A" * 43 + "=",
+        "ACCORD_VAR_DIR": str(tmp_path),
+        "ALLOWED_HOSTS": "accord.example.org",
+        **extra,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "accord", "check", "--deploy", "--fail-level", "ERROR"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_fails_on_an_unsafe_production_configuration(tmp_path):
+    unsafe = _production_check(tmp_path, ACCORD_DEBUG="1", ACCORD_SSL_REDIRECT="0")
+    assert unsafe.returncode != 0
+    assert "accord.E001" in unsafe.stderr and "accord.E003" in unsafe.stderr
+    assert _production_check(tmp_path).returncode == 0
