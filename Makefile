@@ -7,7 +7,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON_PREFERENCE := only-system
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run install test test-fast bench lint format clean
+.PHONY: run install test test-fast fuzz bench lint format clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet "uv>=0.5"
@@ -30,6 +30,11 @@ test: install
 
 test-fast: install
 	ACCORD_ENV=test $(PY) -m pytest -m "not e2e and not slow" $(PYTEST_ARGS)
+
+# Schemathesis over the whole API as anonymous, an API token and a bureau session, at length
+# (`make test` runs the same with 4 examples per operation and identity).
+fuzz: install
+	ACCORD_ENV=test ACCORD_FUZZ_EXAMPLES=$${ACCORD_FUZZ_EXAMPLES:-200} $(PY) -m pytest -p no:cacheprovider -s tests/test_fuzz_api.py
 
 bench: install
 	$(PY) bench/run_all.py

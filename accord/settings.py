@@ -12,6 +12,7 @@ import os
 import secrets
 from pathlib import Path
 
+import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
@@ -68,7 +69,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "django_filters",
+    "ninja",  # its Swagger UI and ReDoc from local static files, not a CDN
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -87,6 +90,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "accord.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "accord.core.middleware.RequestContextMiddleware",
@@ -97,8 +101,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accord.core.middleware.ActorMiddleware",
+    "accord.core.inputs.InputGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accord.core.middleware.AccordErrorMiddleware",
 ]
@@ -189,9 +195,44 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# HTTPS only in production: HSTS for a year, and a redirect from http (the load balancer's
+# health probe of /healthz excepted). Behind a TLS-terminating proxy, it says X-Forwarded-Proto.
+SECURE_HSTS_SECONDS = int(os.environ.get("ACCORD_HSTS_SECONDS", 365 * 86400 if PRODUCTION else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_SSL_REDIRECT = os.environ.get("ACCORD_SSL_REDIRECT", "1" if PRODUCTION else "0") == "1"
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+if os.environ.get("ACCORD_BEHIND_PROXY", "1" if PRODUCTION else "0") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy in every mode, so that the browser tests meet the production policy:
+# scripts only from our origin or with the response's nonce (no inline handlers, no eval);
+# nothing from another origin at all (the deployment is offline; issue #13).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        # Bootstrap, ECharts and Swagger UI set style attributes; no script can come of it.
+        "style-src": [csp.SELF, csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF, "data:"],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# The largest request body of any kind (accord.core.inputs): refused at its Content-Length, and
+# counted while a multipart upload streams to disk.
+ACCORD_MAX_REQUEST_BYTES = int(os.environ.get("ACCORD_MAX_REQUEST_BYTES", 25 * 1024 * 1024))
+ACCORD_JSON_MAX_DEPTH = 32
+FILE_UPLOAD_HANDLERS = [
+    "accord.core.inputs.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -209,14 +250,19 @@ STATICFILES_DIRS = [
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
 ]
 STATICFILES_DIRS = [(p, d) for p, d in STATICFILES_DIRS if d.exists()]
+# Documents are encrypted at rest (accord.core.storage) on the storage that holds them: local
+# disk by default, or ACCORD_FILE_STORAGE (e.g. storages.backends.s3.S3Storage).
 STORAGES = {
     "default": {
-        "BACKEND": os.environ.get(
-            "ACCORD_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"
-        ),
-        "OPTIONS": {"location": str(VAR_DIR / "files")}
-        if "ACCORD_FILE_STORAGE" not in os.environ
-        else {},
+        "BACKEND": "accord.core.storage.EncryptedStorage",
+        "OPTIONS": {
+            "inner": os.environ.get(
+                "ACCORD_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"
+            ),
+            "inner_options": {"location": str(VAR_DIR / "files")}
+            if "ACCORD_FILE_STORAGE" not in os.environ
+            else {},
+        },
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
@@ -236,6 +282,9 @@ ACCORD_OTP_TTL_SECONDS = 300
 ACCORD_OTP_MAX_ATTEMPTS = 5
 ACCORD_LOGIN_MAX_FAILURES = 5
 ACCORD_LOGIN_LOCKOUT_SECONDS = 15 * 60
+# Failures from every source together before an account (or phone) is locked from everywhere;
+# ACCORD_LOGIN_MAX_FAILURES locks one source out of one account (identity.auth).
+ACCORD_LOGIN_ACCOUNT_MAX_FAILURES = 50
 ACCORD_SMS_SEND_INTERVAL_SECONDS = 60
 ACCORD_SMS_SENDS_PER_HOUR_PER_IP = 20
 ACCORD_OUTBOX_LEASE_SECONDS = 60
@@ -270,6 +319,8 @@ LOGGING = {
 ACCORD_WEBHOOK_ALLOW_PRIVATE = (
     os.environ.get("ACCORD_WEBHOOK_ALLOW_PRIVATE", "0" if PRODUCTION else "1") == "1"
 )
+# /metrics (Prometheus) answers loopback clients, or this bearer token (docs/operations.md).
+ACCORD_METRICS_TOKEN = os.environ.get("ACCORD_METRICS_TOKEN", "")
 # The address people reach Accord at, for links in SMS messages.
 ACCORD_PUBLIC_URL = os.environ.get("ACCORD_PUBLIC_URL", "http://127.0.0.1:8000")
 

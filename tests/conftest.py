@@ -32,6 +32,20 @@ def _uses_transactional_db(request) -> bool:
     )
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database lets Django flush the append-only tables between transactional tests:
+    TRUNCATE of those is refused unless a session allows it (core.dbtriggers)."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            name = connection.settings_dict["NAME"]
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER DATABASE \"{name}\" SET accord.allow_truncate = 'on'")
+                cursor.execute("SET accord.allow_truncate = 'on'")
+
+
 @pytest.fixture(autouse=True)
 def _reference_data(request):
     """A transactional test starts from a flushed database: reload what migrations loaded.

@@ -68,6 +68,11 @@ def test_lists_show_masked_numbers_and_reveal_is_audited(client, people):
     assert person.id_number in r.content.decode()
     entry = AuditEntry.objects.get(action="identity.person.view_personal_data")
     assert entry.actor_id == users["hr"].pk
+    # No browser or proxy cache may keep a full number (issue #13), page or API alike.
+    assert "no-store" in r["Cache-Control"]
+    api = client.get(f"/api/v1/people/{person.public_id}/personal-data")
+    assert api.json()["id_number"] == person.id_number and "no-store" in api["Cache-Control"]
+    assert "no-store" not in client.get("/people/").get("Cache-Control", "")
 
 
 def test_auditor_sees_masked_data_only(client, people):
@@ -98,6 +103,9 @@ def test_dev_sms_page_only_in_debug(client, settings):
     assert client.get("/dev/sms").status_code == 404
     settings.DEBUG = True
     assert client.get("/dev/sms").status_code == 200
+    # It shows everyone's login codes: never to another machine, even in development (#13).
+    assert client.get("/dev/sms", REMOTE_ADDR="192.0.2.10").status_code == 404
+    assert client.get("/dev/sms", REMOTE_ADDR="::1").status_code == 200
 
 
 def test_hr_creates_and_revokes_a_token_on_its_page(client, people):

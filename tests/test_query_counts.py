@@ -127,7 +127,8 @@ def _batch_problems(world: World, n: int) -> list[str]:
     """A batch whose rows all have a problem: the row maker points ``batch`` at a bigger one."""
     total = world.ids.get("problem_rows", 0) + n
     world.ids["problem_rows"] = total
-    data = factories.batch_sheet(total, first=next(_seq) * 100)
+    # An empty spreadsheet is refused (batch.empty): no problem rows is one lawful row.
+    data = factories.batch_sheet(max(total, 1), first=next(_seq) * 100)
     # A probation wage of 100 yuan on every row: a problem on each (LCL Art. 20).
     book = load_workbook(io.BytesIO(data))
     sheet = book.active

@@ -28,10 +28,13 @@ from accord.contracts.errors import (
     BATCH_TOO_MANY_ROWS,
 )
 from accord.core.errors import InvalidInput, Problem
+from accord.core.spreadsheets import check_spreadsheet
 from accord.identity.validators import clean_id_document, clean_name, clean_phone
 
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024
+MAX_COLUMNS = 64
+MAX_UNPACKED = 64 * 1024 * 1024
 
 # (key, Chinese header, English header, required)
 COLUMNS = [
@@ -205,6 +208,11 @@ def _date(value: Any) -> dt.date:
 def read_rows(data: bytes) -> tuple[list[str | None], list[list[Any]]]:
     if len(data) > MAX_BYTES:
         raise BATCH_FILE_TOO_LARGE()
+    # Positions and unpacked size checked before the reader builds its grid (issue #13); blank
+    # rows between the data rows are allowed up to as many again.
+    check_spreadsheet(
+        data, max_rows=2 * MAX_ROWS + 1, max_columns=MAX_COLUMNS, max_unpacked=MAX_UNPACKED
+    )
     try:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=True)
@@ -217,6 +225,8 @@ def read_rows(data: bytes) -> tuple[list[str | None], list[list[Any]]]:
     if missing:
         raise BATCH_COLUMNS_MISSING(missing_zh="、".join(missing), missing_en=", ".join(missing))
     body = [r for r in rows[1:] if any(_text(v) for v in r)]
+    if not body:  # a header alone would make a batch of no contracts
+        raise BATCH_EMPTY()
     if len(body) > MAX_ROWS:
         raise BATCH_TOO_MANY_ROWS(most=MAX_ROWS)
     return header, body

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accord.contracts import rules
 from accord.contracts.errors import CHECK_UNKNOWN_FIELD, TERM_TYPE_UNKNOWN
 from accord.contracts.models import MinimumWage
+from accord.core import inputs
 from accord.core.errors import INVALID_VALUE, REQUIRED, InvalidInput, Problem, ProblemList
 
 
@@ -174,10 +175,14 @@ def parse_draft(data: dict) -> rules.ContractDraft:
                 problems.add(REQUIRED.problem(name))
             return None
         try:
-            return dt.date.fromisoformat(str(value))
+            day = dt.date.fromisoformat(str(value))
         except ValueError:
             problems.add(_bad(name, "日期格式应为 YYYY-MM-DD。", "Dates are written YYYY-MM-DD."))
             return None
+        if not inputs.in_date_window(day):
+            problems.add(inputs.date_problem(name))
+            return None
+        return day
 
     def money(name: str) -> Decimal | None:
         value = data.get(name)

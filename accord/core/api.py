@@ -64,7 +64,84 @@ class SessionAuth(APIKeyCookie):
         return user
 
 
-api = NinjaAPI(
+# The error answers of every operation, in the one shape of ``AccordError.as_dict``.
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["code", "message_zh", "message_en"],
+    "properties": {
+        "code": {"type": "string", "description": "stable machine code, e.g. core.invalid_value"},
+        "message_zh": {"type": "string"},
+        "message_en": {"type": "string"},
+        "field": {"type": ["string", "null"], "description": "the field concerned, if one"},
+        "problems": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["code", "message_zh", "message_en"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message_zh": {"type": "string"},
+                    "message_en": {"type": "string"},
+                    "field": {"type": "string"},
+                    "row": {"type": "integer"},
+                    "column": {"type": "string"},
+                    "article": {"type": "string"},
+                },
+            },
+        },
+        "retry_after": {"type": "integer", "description": "seconds, with 429 and 503"},
+    },
+}
+_ERROR_ANSWERS = {
+    400: "The request cannot be handled (malformed JSON, nested too deeply, …)",
+    401: "Not logged in, or the API token is not valid",
+    403: "Your role may not do this, or the CSRF token is missing",
+    404: "Not found, or not yours to see",
+    405: "The method is not allowed here",
+    409: "The object's state does not allow this now",
+    413: "The request is over its size limit",
+    422: "A field is invalid: the code, both messages and the field say which",
+    429: "Too many attempts: come back after retry_after seconds",
+}
+_UNSAFE = {"post", "put", "patch", "delete"}
+
+
+class AccordAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI documents the error answers each operation can give."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                if isinstance(operation, dict) and "responses" in operation:
+                    self._document_errors(method, operation)
+        return schema
+
+    @staticmethod
+    def _document_errors(method: str, operation: dict) -> None:
+        statuses = {400, 405, 422, 429}
+        if operation.get("security"):
+            statuses |= {401, 403}
+        if method in _UNSAFE:
+            statuses |= {403, 409, 413}
+        if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+            statuses.add(404)
+        responses = operation["responses"]
+        for status in sorted(statuses):
+            responses.setdefault(
+                status,
+                {
+                    "description": _ERROR_ANSWERS[status],
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                },
+            )
+
+
+api = AccordAPI(
     title="Accord API",
     version="1",
     description="福田区和谐劳动关系服务平台 — Futian harmonious-labour-relations platform API.",

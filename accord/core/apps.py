@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Accord core"
 
     def ready(self) -> None:
+        from accord.core import checks  # noqa: F401 - registers the deploy checks
         from accord.core.notifications import register_subscribers
 
         register_subscribers()

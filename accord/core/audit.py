@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import models
 
+from accord.core import metrics
 from accord.core.context import current_actor
 from accord.core.models import AuditEntry
 
@@ -61,6 +62,7 @@ def record(
         label=label,
     )
     entry.save()
+    metrics.count_audit(action)
     return entry
 
 
@@ -103,3 +105,5 @@ def record_many(entries: list[AuditEntry]) -> None:
     """Write entries made by ``entry_for`` in one insert (call it inside the change's
     transaction, as ``record``)."""
     AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    for entry in entries:
+        metrics.count_audit(entry.action)

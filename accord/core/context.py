@@ -41,3 +41,28 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
         yield actor
     finally:
         _current.reset(token)
+
+
+# Set for each request by core.middleware: a list holding one flag, so that a service deep
+# below can say "this answer holds personal data in full" without seeing the request.
+_private: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar(
+    "accord_private_response", default=None
+)
+
+
+def begin_response() -> contextvars.Token:
+    return _private.set([False])
+
+
+def end_response(token: contextvars.Token) -> bool:
+    """Whether the answer being made was marked private; resets the flag."""
+    flag = _private.get()
+    _private.reset(token)
+    return bool(flag and flag[0])
+
+
+def mark_private() -> None:
+    """The answer being made shows personal data in full: no cache may keep it."""
+    flag = _private.get()
+    if flag is not None:
+        flag[0] = True

@@ -48,6 +48,28 @@ def decrypt(token: str, context: bytes = b"accord") -> str:
     return keys[kid].decrypt(raw[:12], raw[12:], context).decode()
 
 
+def key_ids() -> list[str]:
+    """The ids of the keys in the ring (never the keys)."""
+    return list(_keys(settings.ACCORD_DATA_KEYS)[1])
+
+
+def current_key_id() -> str:
+    return _keys(settings.ACCORD_DATA_KEYS)[0]
+
+
+def wrap_key(data_key: bytes, context: bytes) -> tuple[str, bytes]:
+    """Envelope encryption: ``data_key`` sealed by the current key; (its id, nonce + sealed)."""
+    kid, keys = _keys(settings.ACCORD_DATA_KEYS)
+    nonce = os.urandom(12)
+    return kid, nonce + keys[kid].encrypt(nonce, data_key, context)
+
+
+def unwrap_key(kid: str, wrapped: bytes, context: bytes) -> bytes:
+    """The data key of ``wrap_key``; ``KeyError`` for a key no longer in the ring."""
+    _, keys = _keys(settings.ACCORD_DATA_KEYS)
+    return keys[kid].decrypt(wrapped[:12], wrapped[12:], context)
+
+
 @cache
 def _index_key(spec: str) -> bytes:
     return base64.b64decode(spec)

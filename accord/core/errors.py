@@ -51,6 +51,10 @@ class AccordError(Exception):
         self.problems = problems or []
         self.extra = extra or {}
 
+    def __reduce__(self):
+        # Picklable (a sandboxed child sends its error back), whatever the subclass's __init__.
+        return (_rebuild, (type(self), self.__dict__))
+
     @classmethod
     def from_problems(cls, problems: list[Problem], code: str | None = None) -> AccordError:
         """One error for many problems: the first problem names the error."""
@@ -70,6 +74,13 @@ class AccordError(Exception):
             body["problems"] = [p.as_dict() for p in self.problems]
         body.update(self.extra)
         return body
+
+
+def _rebuild(kind: type[AccordError], state: dict[str, Any]) -> AccordError:
+    error = Exception.__new__(kind)
+    Exception.__init__(error, f"{state.get('code')}: {state.get('message_en')}")
+    error.__dict__.update(state)
+    return error
 
 
 class InvalidInput(AccordError):
@@ -106,6 +117,28 @@ class AuthenticationRequired(AccordError):
 
 class Conflict(AccordError):
     status = 409
+
+
+class PayloadTooLarge(AccordError):
+    """A request or an upload over its size limit; refused before it is read into memory."""
+
+    status = 413
+
+
+class MethodNotAllowed(AccordError):
+    status = 405
+
+
+class Unavailable(AccordError):
+    """Busy for now: ``retry_after`` says when to come back."""
+
+    status = 503
+
+
+class ServerError(AccordError):
+    """Not a user's error: what an API client gets instead of an HTML page when we fail."""
+
+    status = 500
 
 
 class RateLimited(AccordError):
@@ -321,4 +354,64 @@ RATE_LIMITED = E.rate_limited("auth.rate_limited")
 LOCKED = E.rate_limited("auth.locked")
 TOO_LONG = E.invalid(
     "core.too_long", "不能超过 {max_length} 个字符。", "At most {max_length} characters."
+)
+
+# ---- untrusted input (accord.core.inputs): every request passes these limits -------------------
+REQUEST_TOO_LARGE = E.declare(
+    "core.request_too_large",
+    "请求内容过大，上限为 {limit_mb} MB。",
+    "The request is too large; the limit is {limit_mb} MB.",
+    PayloadTooLarge,
+)
+INVALID_CHARACTERS = E.invalid(
+    "core.invalid_characters",
+    "内容含有不允许的字符（空字符、控制字符或无效的 Unicode）。",
+    "The text holds characters that are not allowed (NUL, control characters or invalid Unicode).",
+)
+INVISIBLE_CHARACTERS = E.invalid(
+    "core.invisible_characters",
+    "不能含有控制字符、不可见字符或文字方向控制符（它们会改变合同上显示的内容）。",
+    "Control, invisible and text-direction characters are not allowed (they change what a contract shows).",
+)
+JSON_TOO_DEEP = E.declare(
+    "core.json_too_deep",
+    "JSON 嵌套层数过多（最多 {most} 层）。",
+    "The JSON is nested too deeply (at most {most} levels).",
+    AccordError,
+    "body",
+)
+DATE_OUT_OF_RANGE = E.invalid(
+    "core.date_out_of_range",
+    "日期须在 {earliest} 至 {latest} 之间。",
+    "The date must lie between {earliest} and {latest}.",
+)
+FILE_TOO_COMPLEX = E.invalid(
+    "core.file_too_complex",
+    "文件结构过于复杂，无法在限定的时间和内存内检查，请换一个文件。",
+    "The file is too complex to check within the time and memory allowed; try another file.",
+    "file",
+)
+SPREADSHEET_TOO_LARGE = E.invalid(
+    "core.spreadsheet_too_large",
+    "表格展开后过大（上限 {limit_mb} MB、{rows} 行、{columns} 列），请拆分后再上传。",
+    "The spreadsheet is too large once unpacked (at most {limit_mb} MB, {rows} rows, {columns} columns); split it and upload again.",
+    "file",
+)
+METHOD_NOT_ALLOWED = E.declare(
+    "core.method_not_allowed",
+    "不支持此请求方法。",
+    "This request method is not allowed here.",
+    MethodNotAllowed,
+)
+SERVER_ERROR = E.declare(
+    "core.server_error",
+    "服务器内部错误，已记录，请稍后重试。",
+    "Internal server error; it has been logged. Please try again later.",
+    ServerError,
+)
+BUSY = E.declare(
+    "core.busy",
+    "系统繁忙，请在 {retry_after} 秒后重试。",
+    "The system is busy; try again in {retry_after} seconds.",
+    Unavailable,
 )

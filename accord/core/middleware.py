@@ -3,12 +3,23 @@ from __future__ import annotations
 import json
 import uuid
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 
-from accord.core.context import Actor, reset_actor, set_actor
-from accord.core.errors import MALFORMED_JSON, AccordError
+from accord.core.context import Actor, begin_response, end_response, reset_actor, set_actor
+from accord.core.errors import (
+    CSRF_FAILED,
+    FORBIDDEN,
+    HTTP_ERROR,
+    MALFORMED_JSON,
+    METHOD_NOT_ALLOWED,
+    NOT_FOUND,
+    SERVER_ERROR,
+    AccordError,
+)
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -34,10 +45,14 @@ class RequestContextMiddleware:
                 request_id=request_id,
             )
         )
+        private = begin_response()
         try:
             response = self.get_response(request)
         finally:
             reset_actor(token)
+            marked = end_response(private)
+        if marked:  # full ID numbers and phones: no browser or proxy cache keeps them (#13)
+            patch_cache_control(response, no_store=True, private=True)
         response["X-Request-Id"] = request_id
         return response
 
@@ -104,12 +119,44 @@ class AccordErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and wants_json(request)
+            and not response.get("Content-Type", "").startswith("application/json")
+            and not (settings.DEBUG and response.status_code >= 500)
+        ):
+            return json_error_for(request, response)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception):
         if isinstance(exception, AccordError):
             return error_response(request, exception)
         return None
+
+
+def json_error_for(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """An API client never gets an HTML error page: Django's own 404, 405, CSRF 403 and 500
+    answers (no URL, a wrong method, an unexpected failure) become the catalogue's JSON."""
+    status = response.status_code
+    if status == 404:
+        error = NOT_FOUND()
+    elif status == 405:
+        error = METHOD_NOT_ALLOWED()
+    elif status == 403:
+        error = CSRF_FAILED() if b"CSRF" in getattr(response, "content", b"") else FORBIDDEN()
+    elif status >= 500:
+        error = SERVER_ERROR()
+    else:
+        error = HTTP_ERROR(detail=getattr(response, "reason_phrase", "") or str(status))
+        error.status = status
+    converted = JsonResponse(
+        error.as_dict(), status=status, json_dumps_params={"ensure_ascii": False}
+    )
+    for header in ("Allow", "Retry-After"):
+        if header in response:
+            converted[header] = response[header]
+    return converted
 
 
 def json_body(request: HttpRequest) -> dict:

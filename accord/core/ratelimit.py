@@ -60,3 +60,10 @@ def register_failure(key: str, max_failures: int, lockout: int) -> bool:
 
 def clear_failures(key: str) -> None:
     cache.delete(f"fail:{key}")
+
+
+def unlock(key: str) -> bool:
+    """Lift a lock-out on ``key`` (an administrator's way in for the real owner)."""
+    locked = bool(locked_for(key))
+    cache.delete_many([f"lock:{key}", f"fail:{key}"])
+    return locked

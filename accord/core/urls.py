@@ -4,6 +4,7 @@ pages (accord/urls.py mounts the three lists under it), so their URL names stay 
 from django.urls import path
 
 from accord.core import views
+from accord.core.metrics import metrics_view
 
 app_name = "web"
 
@@ -12,4 +13,5 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("dev/sms", views.dev_sms, name="dev_sms"),
     path("prefs/large-type", views.large_type, name="large_type"),
+    path("metrics", metrics_view, name="metrics"),
 ]

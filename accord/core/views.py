@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from accord.core.middleware import client_ip
 from accord.core.models import AuditEntry, Notification, SmsMessage
 from accord.core.pages import next_url, staff_page
 from accord.core.pagination import paginate
@@ -35,10 +37,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "core/inbox.html", {"notes": notes})
 
 
+def _is_loopback(ip: str | None) -> bool:
+    try:
+        return ip is not None and ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
 @require_GET
 def dev_sms(request: HttpRequest) -> HttpResponse:
-    """The local SMS gateway's phone screen: only when DEBUG, so developers can log in as workers."""
-    if not settings.DEBUG:
+    """The local SMS gateway's phone screen, so developers can log in as workers: only when DEBUG
+    and only to a client on this machine (it shows everyone's login codes)."""
+    if not settings.DEBUG or not _is_loopback(client_ip(request)):
         raise Http404
     return render(request, "core/dev_sms.html", {"messages_list": SmsMessage.objects.all()[:50]})
 

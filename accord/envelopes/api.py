@@ -14,6 +14,7 @@ from ninja import Router, Schema, Status
 
 from accord.core.api import principal
 from accord.core.errors import forbidden
+from accord.core.inputs import Moment
 from accord.core.pagination import paginate
 from accord.core.scoping import get_scoped, scoped
 from accord.envelopes import drafting, services
@@ -39,7 +40,7 @@ class EnvelopeIn(Schema):
     fields: dict = {}
     title: str = ""
     parties: list[PartyIn] | None = None
-    deadline: dt.datetime | None = None
+    deadline: Moment | None = None
     send: bool = False
     idempotency_key: str = ""
 

@@ -34,6 +34,7 @@ from django_tasks import task
 
 from accord.core import audit
 from accord.core.errors import NotFound
+from accord.core.spreadsheets import safe_cell
 from accord.envelopes.errors import ARCHIVE_NOT_READY
 from accord.envelopes.models import Envelope, PartySignature
 from accord.identity.models import Enterprise
@@ -306,7 +307,8 @@ def _write_zip(tmp, enterprise: Enterprise, state: dict[str, Any]) -> str:
         writer.writerow(MANIFEST_COLUMNS)
         for row in manifest:
             writer.writerow(
-                [
+                safe_cell(value)
+                for value in [
                     row["number"],
                     row["title"],
                     row["kind"],

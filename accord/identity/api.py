@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 
 from accord.core.api import SessionAuth, principal
 from accord.core.errors import forbidden
+from accord.core.inputs import Day
 from accord.core.models import AuditEntry
 from accord.core.pagination import ListMeta, filtered, page_response, paginate
 from accord.core.roles import BUREAU_ACTS
@@ -396,11 +397,11 @@ class EmployeeIn(Schema):
     id_number: str
     phone: str = ""
     position: str = ""
-    start_date: dt.date
+    start_date: Day
 
 
 class EmploymentEnd(Schema):
-    end_date: dt.date
+    end_date: Day
     reason: str = ""
 
 

@@ -50,16 +50,49 @@ def _as(user: User) -> Actor:
     )
 
 
+def _check_lockouts(account: str, ip: str | None) -> None:
+    """Refuse a source locked out of ``account``, or ``account`` locked from everywhere."""
+    ratelimit.check_not_locked(f"{account}:{ip}", code=LOCKED)
+    ratelimit.check_not_locked(account, code=LOCKED)
+
+
+def _register_failure(account: str, ip: str | None) -> bool:
+    """A failure counts against this source (ACCORD_LOGIN_MAX_FAILURES locks it out of the
+    account) and, far more leniently, against the account from anywhere
+    (ACCORD_LOGIN_ACCOUNT_MAX_FAILURES): one stranger can no longer lock the real owner out by
+    failing five times (issue #13), while a spread-out guessing attack still stops."""
+    lockout = settings.ACCORD_LOGIN_LOCKOUT_SECONDS
+    locked = ratelimit.register_failure(
+        f"{account}:{ip}", settings.ACCORD_LOGIN_MAX_FAILURES, lockout
+    )
+    everywhere = ratelimit.register_failure(
+        account, getattr(settings, "ACCORD_LOGIN_ACCOUNT_MAX_FAILURES", 50), lockout
+    )
+    return locked or everywhere
+
+
+def unlock_account(username: str) -> bool:
+    """An administrator lifts the lock-out of an account locked from everywhere; audited.
+    Per-source locks stay: they hold the stranger, not the owner."""
+    unlocked = ratelimit.unlock(f"login-user:{username.lower()}")
+    audit.record(
+        "auth.account_unlocked",
+        None,
+        object_type="identity.user",
+        object_id=username[:64],
+        changes={"was_locked": [None, unlocked]},
+    )
+    return unlocked
+
+
 def check_password_login(username: str, password: str, ip: str | None) -> User:
     """First factor of staff login. Locks the account after repeated failures."""
     ratelimit.hit(f"login-ip:{ip}", limit=60, window=600, code=RATE_LIMITED)
-    key = f"login-user:{username.lower()}"
-    ratelimit.check_not_locked(key, code=LOCKED)
+    account = f"login-user:{username.lower()}"
+    _check_lockouts(account, ip)
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
-        locked = ratelimit.register_failure(
-            key, settings.ACCORD_LOGIN_MAX_FAILURES, settings.ACCORD_LOGIN_LOCKOUT_SECONDS
-        )
+        locked = _register_failure(account, ip)
         audit.record(
             "auth.login_failed",
             None,
@@ -68,7 +101,7 @@ def check_password_login(username: str, password: str, ip: str | None) -> User:
             changes={"locked": [None, locked]},
         )
         raise _bad_credentials()
-    ratelimit.clear_failures(key)
+    ratelimit.clear_failures(f"{account}:{ip}")
     return user
 
 
@@ -151,8 +184,9 @@ def send_login_code(phone: str, ip: str | None) -> None:
 def login_with_code(phone: str, code: str) -> User:
     phone = clean_phone(phone)
     index = blind_index(phone, "phone")
-    lock_key = f"code-phone:{index}"
-    ratelimit.check_not_locked(lock_key, code=LOCKED)
+    account = f"code-phone:{index}"
+    ip = current_actor().ip
+    _check_lockouts(account, ip)
     with transaction.atomic():
         login_code = (
             LoginCode.objects.select_for_update()
@@ -173,13 +207,11 @@ def login_with_code(phone: str, code: str) -> User:
             login_code.used_at = timezone.now()
             login_code.save(update_fields=["used_at"])
     if not ok:
-        ratelimit.register_failure(
-            lock_key, settings.ACCORD_LOGIN_MAX_FAILURES, settings.ACCORD_LOGIN_LOCKOUT_SECONDS
-        )
+        _register_failure(account, ip)
         if login_code is not None and login_code.expires_at <= timezone.now():
             raise CODE_EXPIRED("code")
         raise CODE_INVALID("code")
-    ratelimit.clear_failures(lock_key)
+    ratelimit.clear_failures(f"{account}:{ip}")
     user = User.objects.get(person__phone_index=index)
     record_login(user, "sms")
     return user

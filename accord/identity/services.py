@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core import audit
+from accord.core.context import mark_private
 from accord.core.crypto import blind_index, mask_id_number, mask_phone
 from accord.core.errors import (
     FIELD_NOT_EDITABLE,
@@ -284,6 +285,7 @@ def reveal_personal_data(person: Person, viewer) -> PersonalData:
     if not can_see_personal_data(viewer, person):
         raise FORBIDDEN()
     audit.record("identity.person.view_personal_data", person, label=person.name)
+    mark_private()
     return PersonalData(person.id_type, person.id_number, person.phone)
 
 

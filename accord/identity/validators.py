@@ -10,6 +10,7 @@ from stdnum import exceptions as stdnum_errors
 from stdnum import numdb
 from stdnum.cn import ric, uscc
 
+from accord.core import inputs
 from accord.core.errors import REQUIRED, TOO_LONG
 from accord.identity.errors import (
     ID_TYPE_UNKNOWN,
@@ -154,4 +155,4 @@ def clean_name(value: str, field: str = "name", max_length: int = 60) -> str:
         raise REQUIRED(field)
     if len(name) > max_length:
         raise TOO_LONG(field, max_length=max_length)
-    return name
+    return inputs.check_name(name, field)

@@ -65,7 +65,32 @@ def bundle_for(
     return bundles.make_bundle(index, bytes(entry.data), proof, cosigned_text(cp), disclosures)
 
 
-def audit_digest(day: date) -> dict[str, Any]:
+# Every column of an audit entry: who (the user, their label — for a token its prefix —, role,
+# address and user agent), what, on what, when. Before issue #13 the label, the object's label,
+# the address and the user agent were left out, so they could be edited unseen; digests of the
+# days before then are re-checked with DIGEST_FIELDS_BEFORE_13.
+DIGEST_FIELDS_BEFORE_13 = (
+    "id",
+    "at",
+    "actor_id",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "enterprise_id",
+    "changes",
+    "request_id",
+)
+DIGEST_FIELDS = (
+    *DIGEST_FIELDS_BEFORE_13,
+    "actor_label",
+    "object_label",
+    "ip",
+    "user_agent",
+)
+
+
+def audit_digest(day: date, fields: tuple[str, ...] = DIGEST_FIELDS) -> dict[str, Any]:
     """The fields of the ``audit.daily_digest`` entry for ``day`` (Asia/Shanghai calendar day).
 
     The digest is SHA-256 over one canonical JSON line per audit entry of the day, in id order,
@@ -78,18 +103,6 @@ def audit_digest(day: date) -> dict[str, Any]:
     rows = AuditEntry.objects.filter(at__gte=start, at__lt=start + timedelta(days=1)).order_by("id")
     digest = hashlib.sha256()
     count, first_id, last_id = 0, 0, 0
-    fields = (
-        "id",
-        "at",
-        "actor_id",
-        "role",
-        "action",
-        "object_type",
-        "object_id",
-        "enterprise_id",
-        "changes",
-        "request_id",
-    )
     for row in rows.values(*fields).iterator(chunk_size=2000):
         row["at"] = row["at"].isoformat()
         digest.update(entries.canonical_json(row) + b"\n")

@@ -49,6 +49,18 @@ PDF_TOO_LARGE = E.invalid(
     "The file exceeds the {limit} MB limit.",
     "file",
 )
+PDF_TOO_MANY_PAGES = E.invalid(
+    "signing.pdf_too_many_pages",
+    "文件超过 {most} 页的上限。",
+    "The file has more than {most} pages.",
+    "file",
+)
+PDF_TOO_MANY_SIGNATURES = E.invalid(
+    "signing.pdf_too_many_signatures",
+    "文件中的签名超过 {most} 个，无法验证。",
+    "The file holds more than {most} signatures and cannot be verified.",
+    "file",
+)
 PDF_MALFORMED = E.invalid(
     "signing.pdf_malformed",
     "这不是可以读取的 PDF 文件（格式不对或已损坏）。",
@@ -196,6 +208,7 @@ DOCUMENT_NUMBER_INVALID = E.invalid(
 )
 DOCUMENT_NUMBER_UNKNOWN = E.not_found("signing.document_number_unknown")
 VERIFY_RATE_LIMITED = E.rate_limited("signing.verify_rate_limited")
+PROTOCOL_RATE_LIMITED = E.rate_limited("signing.protocol_rate_limited")  # /tsa, /ocsp
 
 # ---- remote providers and vendors -------------------------------------------------------
 # An unknown provider is a 404 wherever it is named (a webhook URL, a setting, a choice).

@@ -52,6 +52,7 @@ from accord.signing.errors import (
     PDF_HAS_SCRIPTS,
     PDF_MALFORMED,
     PDF_TOO_LARGE,
+    PDF_TOO_MANY_PAGES,
     RESERVE_NEEDS_CERTIFY,
 )
 from accord.signing.models import Certificate
@@ -69,6 +70,8 @@ class _NoFetchWarning(logging.Filter):
 
 logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NoFetchWarning())
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_PAGES = 2000
+_MAX_TREE_DEPTH = 64
 
 
 def max_pdf_bytes() -> int:
@@ -111,6 +114,47 @@ def _has_additional_actions(obj: generic.DictionaryObject) -> bool:
     )
 
 
+def max_pdf_pages() -> int:
+    return getattr(settings, "ACCORD_PDF_MAX_PAGES", DEFAULT_MAX_PAGES)
+
+
+def page_tree(reader: PdfFileReader) -> list[generic.DictionaryObject]:
+    """The pages, the tree walked once without recursion; each node may be reached only once.
+
+    A crafted tree whose nodes point twice at each child (2 KB of file, 2^24 paths) or back at
+    an ancestor held a web worker for minutes (issue #13); it is refused here as malformed,
+    as is a tree deeper than ``_MAX_TREE_DEPTH`` or one whose ``/Count`` lies. Over
+    ``max_pdf_pages()`` pages is ``signing.pdf_too_many_pages``.
+    """
+    most = max_pdf_pages()
+    seen: set[Any] = set()
+    pages: list[generic.DictionaryObject] = []
+    stack: list[tuple[Any, int]] = [(reader.root.raw_get("/Pages"), 0)]
+    while stack:
+        ref, depth = stack.pop()
+        key = (ref.idnum, ref.generation) if isinstance(ref, generic.IndirectObject) else id(ref)
+        if key in seen:
+            raise PdfError("page tree node reached twice")
+        seen.add(key)
+        if depth > _MAX_TREE_DEPTH:
+            raise PdfError("page tree too deep")
+        node = ref.get_object()
+        if not isinstance(node, generic.DictionaryObject):
+            raise PdfError("page tree node is not a dictionary")
+        if "/Kids" in node:
+            kids = node["/Kids"]
+            if not isinstance(kids, generic.ArrayObject):
+                raise PdfError("/Kids is not an array")
+            stack.extend((kids.raw_get(i), depth + 1) for i in reversed(range(len(kids))))
+        else:
+            pages.append(node)
+            if len(pages) > most:
+                raise PDF_TOO_MANY_PAGES(most=most)
+    if int(reader.root["/Pages"]["/Count"]) != len(pages):
+        raise PdfError("/Count does not match the page tree")
+    return pages
+
+
 def _has_scripts(reader: PdfFileReader) -> bool:
     root = reader.root
     names = root.get("/Names")
@@ -120,8 +164,7 @@ def _has_scripts(reader: PdfFileReader) -> bool:
         return True
     if _has_additional_actions(root):
         return True
-    for page_ix in range(int(reader.root["/Pages"]["/Count"])):
-        page = reader.find_page_for_modification(page_ix)[0].get_object()
+    for page in page_tree(reader):
         if _has_additional_actions(page):
             return True
         for annot in page.get("/Annots", generic.ArrayObject()):
@@ -144,8 +187,7 @@ def open_pdf(data: bytes, *, allow_scripts: bool = False) -> PdfFileReader:
         reader = PdfFileReader(BytesIO(bytes(data)), strict=False)
         if reader.encrypted:
             raise PDF_ENCRYPTED()
-        page_count = int(reader.root["/Pages"]["/Count"])
-        if page_count < 1:
+        if not page_tree(reader):
             raise PdfError("no pages")
         scripts = _has_scripts(reader)
     except InvalidInput:

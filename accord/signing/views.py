@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
@@ -16,15 +17,16 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from accord.core import ratelimit
 from accord.core.errors import AccordError, RateLimited
 from accord.core.middleware import client_ip
 from accord.ledger import bundle as bundles
 from accord.ledger import checkpoints, merkle
 from accord.ledger import services as ledger_services
 from accord.ledger.models import Witness
-from accord.signing import pki, verdict
+from accord.signing import pki, untrusted, verdict
 from accord.signing import tsa as tsa_service
-from accord.signing.errors import FILE_MISSING, PROVIDER_UNKNOWN
+from accord.signing.errors import FILE_MISSING, PROTOCOL_RATE_LIMITED, PROVIDER_UNKNOWN
 from accord.signing.models import Certificate, Signature
 
 _MAX_PROTOCOL_BODY = 64 * 1024
@@ -38,6 +40,21 @@ def _body(request: HttpRequest) -> bytes | None:
     return body if len(body) <= _MAX_PROTOCOL_BODY else None
 
 
+def _over_budget(kind: str, request: HttpRequest) -> HttpResponse | None:
+    """The public protocol endpoints answer anyone within a per-address budget; past it, a
+    plain 429 (their clients read no JSON) with Retry-After."""
+    per_minute = getattr(settings, "ACCORD_PROTOCOL_REQUESTS_PER_MINUTE", 120)
+    try:
+        ratelimit.hit(
+            f"{kind}:{client_ip(request) or 'unknown'}", per_minute, 60, code=PROTOCOL_RATE_LIMITED
+        )
+    except RateLimited as limited:
+        response = HttpResponse("too many requests", status=429, content_type="text/plain")
+        response["Retry-After"] = str(limited.retry_after)
+        return response
+    return None
+
+
 @csrf_exempt
 def tsa(request: HttpRequest) -> HttpResponse:
     """RFC 3161 over HTTP: POST application/timestamp-query, answer application/timestamp-reply."""
@@ -47,6 +64,9 @@ def tsa(request: HttpRequest) -> HttpResponse:
         return HttpResponse(
             "expected application/timestamp-query", status=415, content_type="text/plain"
         )
+    limited = _over_budget("tsa", request)
+    if limited is not None:
+        return limited
     body = _body(request)
     if body is None:
         return HttpResponse("request too large", status=413, content_type="text/plain")
@@ -56,6 +76,9 @@ def tsa(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 def ocsp(request: HttpRequest, encoded: str = "") -> HttpResponse:
     """RFC 6960: POST application/ocsp-request, or GET with the request base64 in the path."""
+    limited = _over_budget("ocsp", request)
+    if limited is not None:
+        return limited
     if request.method == "POST":
         body = _body(request)
         if body is None:
@@ -151,7 +174,10 @@ def verify_page(request: HttpRequest) -> HttpResponse:
             context["error"] = FILE_MISSING("file")
         else:
             try:
-                context["report"] = report = verify_pdf(upload.read())
+                untrusted.count_upload(client_ip(request))
+                data = untrusted.read_upload(upload)
+                untrusted.check_untrusted_pdf(data)
+                context["report"] = report = verify_pdf(data)
             except AccordError as exc:
                 context["error"] = exc
             else:
@@ -172,10 +198,11 @@ def verify_page(request: HttpRequest) -> HttpResponse:
     status = 200
     if error is not None:
         # An upload that is not a signed PDF answers 422; a number: not found, too many, …
-        status = error.status if "number" in context else 422
+        status = error.status if "number" in context or error.status != 400 else 422
     response = render(request, "signing/verify.html", context, status=status)
-    if isinstance(error, RateLimited):
-        response["Retry-After"] = str(error.retry_after)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
     return response
 
 

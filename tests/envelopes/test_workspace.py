@@ -12,6 +12,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from accord.contracts.models import DocumentKind, MinimumWage
@@ -25,6 +26,7 @@ from accord.signing.verify import verify_pdf
 from tests.conftest import login
 from tests.envelopes.conftest import totp_code
 from tests.envelopes.test_services import _contract, _worker_signs
+from tests.support import factories
 from tests.test_access_matrix import OUTSIDERS, ObjectUrl, _call, world  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -386,3 +388,16 @@ def test_a_finished_export_survives_a_cache_flush(shop, completed, client):
     url = f"/api/v1/enterprises/{shop.enterprise.public_id}/archive-exports/{export['id']}"
     assert client.get(url).json()["status"] == "done"
     assert client.get(f"{url}/download").status_code == 200
+
+
+def test_archive_manifest_csv_escapes_formulas(shop, completed):
+    """A title like ``=cmd|' /C calc'!A0`` was written as is, run by the spreadsheet (issue #13)."""
+    formula = "=cmd|' /C calc'!A0"
+    Envelope.objects.filter(pk=completed.pk).update(title=formula)
+    export = factories.archive_export(shop.enterprise, shop.hr)
+    with default_storage.open(export["file"]) as f:
+        zf = zipfile.ZipFile(io.BytesIO(f.read()))
+    rows = list(csv.DictReader(io.StringIO(zf.read("manifest.csv").decode("utf-8-sig"))))
+    assert rows[0]["title"] == "'" + formula
+    # manifest.json is data, not a spreadsheet: the title stays exactly what it is.
+    assert json.loads(zf.read("manifest.json"))["documents"][0]["title"] == formula

@@ -4,9 +4,11 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from django_otp.oath import TOTP
 
+from accord.core.context import Actor, acting_as
 from accord.core.errors import RateLimited
 from accord.core.models import AuditEntry, SmsMessage
 from accord.identity import auth
@@ -155,3 +157,62 @@ def test_first_login_of_a_bureau_officer_enrols_an_authenticator(client):
     assert r.status_code == 302 and client.get("/").status_code == 200
     assert TOTPDevice.objects.get(user=user).confirmed
     assert AuditEntry.objects.filter(action="auth.totp_enrolled", actor_id=user.pk).exists()
+
+
+def test_a_stranger_failing_five_times_locks_only_themselves_out(client, settings):
+    """Anyone could lock any staff account for 15 minutes (issue #13): the lock-out is per
+    source now; the real owner elsewhere still logs in."""
+    User.objects.create_user("owner", password="Correct-horse-42")
+    for _ in range(settings.ACCORD_LOGIN_MAX_FAILURES):
+        r = client.post(
+            "/login", {"username": "owner", "password": "x"}, REMOTE_ADDR="198.51.100.9"
+        )
+        assert r.status_code == 401
+    stranger = client.post(
+        "/login", {"username": "owner", "password": "Correct-horse-42"}, REMOTE_ADDR="198.51.100.9"
+    )
+    assert stranger.status_code == 429 and b"auth.locked" in stranger.content
+    owner = client.post(
+        "/login", {"username": "owner", "password": "Correct-horse-42"}, REMOTE_ADDR="203.0.113.5"
+    )
+    assert owner.status_code == 302
+
+
+def test_failures_spread_over_many_sources_still_lock_the_account(settings):
+    User.objects.create_user("target", password="Correct-horse-42")
+    settings.ACCORD_LOGIN_ACCOUNT_MAX_FAILURES = 8
+    for i in range(8):
+        with pytest.raises(auth.LoginFailed):
+            auth.check_password_login("target", "guess", f"198.51.100.{i}")
+    with pytest.raises(RateLimited) as e:
+        auth.check_password_login("target", "Correct-horse-42", "203.0.113.5")
+    assert e.value.code == "auth.locked"
+
+
+def test_wrong_codes_from_one_source_do_not_lock_the_worker_elsewhere(make_user, settings):
+    worker = make_user("worker")
+    auth.send_login_code(worker.person.phone, "127.0.0.1")
+    code = _code_from_sms()
+    wrong = "000000" if code != "000000" else "111111"
+    with acting_as(Actor(ip="198.51.100.9")):
+        for _ in range(settings.ACCORD_LOGIN_MAX_FAILURES - 1):
+            with pytest.raises(auth.LoginFailed):
+                auth.login_with_code(worker.person.phone, wrong)
+    with acting_as(Actor(ip="203.0.113.5")):
+        assert auth.login_with_code(worker.person.phone, code) == worker
+
+
+def test_an_administrator_lets_the_owner_in_again_after_a_lock_from_everywhere(settings):
+    User.objects.create_user("target2", password="Correct-horse-42")
+    settings.ACCORD_LOGIN_ACCOUNT_MAX_FAILURES = 3
+    for i in range(3):
+        with pytest.raises(auth.LoginFailed):
+            auth.check_password_login("target2", "guess", f"198.51.100.{i}")
+    with pytest.raises(RateLimited):
+        auth.check_password_login("target2", "Correct-horse-42", "203.0.113.5")
+    call_command("staff", "unlock", "target2")
+    assert (
+        auth.check_password_login("target2", "Correct-horse-42", "203.0.113.5").username
+        == "target2"
+    )
+    assert AuditEntry.objects.filter(action="auth.account_unlocked", object_id="target2").exists()

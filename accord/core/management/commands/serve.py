@@ -17,6 +17,27 @@ from accord.core import schedule
 RQ_JOB_CLASS = "django_tasks_rq.backend.Job"
 
 
+class Restarts:
+    """When to start a dead child again: at once the first time, then after a pause that
+    doubles (up to a minute) while it keeps dying within a minute of its start."""
+
+    def __init__(self) -> None:
+        self.pause = 0.0
+        self.noticed: float | None = None
+        self.started = time.monotonic()
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if self.noticed is None:
+            self.noticed = now
+            lived = now - self.started
+            self.pause = 0.0 if lived > 60 else min(max(self.pause * 2, 1.0), 60.0)
+        if now - self.noticed < self.pause:
+            return False
+        self.noticed, self.started = None, now
+        return True
+
+
 class Command(BaseCommand):
     help = "Serve Accord (gunicorn) with its task worker and the periodic checks, in one command."
 
@@ -66,8 +87,9 @@ class Command(BaseCommand):
         task_workers = opts["task_workers"] or (
             1 if connection.vendor == "sqlite" else max(1, os.cpu_count() or 1)
         )
-        procs = [subprocess.Popen(web_cmd)]
-        procs += [subprocess.Popen(worker_cmd) for _ in range(task_workers)]
+        commands = [web_cmd] + [worker_cmd] * task_workers
+        procs = [subprocess.Popen(command) for command in commands]
+        restarts = [Restarts() for _ in commands]
         self.stdout.write(
             self.style.SUCCESS(
                 f"Accord is serving on http://{opts['host']}:{opts['port']}/ with its task worker. Ctrl-C stops both."
@@ -83,9 +105,18 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         try:
             while not stopping:
-                if any(p.poll() is not None for p in procs):
-                    self.stderr.write("a child process stopped; shutting down")
-                    break
+                # A child that dies is started again (after a pause that grows while it keeps
+                # dying), not the end of everything: the others go on serving (issue #13).
+                for i, proc in enumerate(procs):
+                    if proc.poll() is None or not restarts[i].due():
+                        continue
+                    self.stderr.write(
+                        f"child {proc.pid} ({' '.join(commands[i][2:4])}) exited with "
+                        f"{proc.returncode}; starting it again"
+                    )
+                    procs[i] = subprocess.Popen(commands[i])
+                    self.stdout.write(f"restarted child {procs[i].pid}")
+                    self.stdout.flush()
                 # Periodic checks of the apps (outbox sweep, witness cosigning, daily digests).
                 schedule.run_due()
                 time.sleep(0.5)

@@ -1,9 +1,10 @@
-"""``accord staff create USERNAME --role R [scope]``: staff accounts from the command line."""
+"""``accord staff create USERNAME --role R [scope]``: staff accounts from the command line;
+``accord staff unlock USERNAME``: lift a lock-out from everywhere (docs/operations.md)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from accord.core.errors import AccordError
-from accord.identity import accounts
+from accord.identity import accounts, auth
 
 
 class Command(BaseCommand):
@@ -20,8 +21,16 @@ class Command(BaseCommand):
         create.add_argument(
             "--organisation", default="", help="organisation name, for role mediator"
         )
+        unlock = sub.add_parser(
+            "unlock", help="lift the lock-out of an account locked from everywhere"
+        )
+        unlock.add_argument("username")
 
     def handle(self, *args, action, **opts):
+        if action == "unlock":
+            was = auth.unlock_account(opts["username"])
+            self.stdout.write(f"{opts['username']}: {'unlocked' if was else 'was not locked'}")
+            return
         try:
             user, password = accounts.create_staff(
                 username=opts["username"],
