@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import models
 
+from accord.core import bulk
 from accord.core.context import current_actor
 from accord.core.models import AuditEntry
 
@@ -102,4 +103,4 @@ def entry_for(
 def record_many(entries: list[AuditEntry]) -> None:
     """Write entries made by ``entry_for`` in one insert (call it inside the change's
     transaction, as ``record``)."""
-    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    bulk.insert(AuditEntry, entries)

@@ -43,7 +43,7 @@ from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from accord.contracts.render import Source, render_documents
-from accord.core import audit
+from accord.core import audit, bulk
 from accord.core.context import Actor, acting_as
 from accord.core.crypto import decrypt, encrypt
 from accord.core.events import publish_many
@@ -309,7 +309,7 @@ def _write(batch: Batch, chunk: BatchChunk, plan: batch_plan.Plan) -> dict[str, 
         rows = plan.rows
 
         new_people = [r.person for r in rows if r.new_person]
-        Person.objects.bulk_create(new_people)
+        bulk.insert(Person, new_people)
         for person in new_people:
             entries.append(
                 audit.entry_for(
@@ -336,7 +336,7 @@ def _write(batch: Batch, chunk: BatchChunk, plan: batch_plan.Plan) -> dict[str, 
                 entries.append(
                     audit.entry_for("identity.worker_account.create", r.person, label=r.person.name)
                 )
-        User.objects.bulk_create(accounts)
+        bulk.insert(User, accounts)
 
         hires = []
         for r in rows:
@@ -348,7 +348,7 @@ def _write(batch: Batch, chunk: BatchChunk, plan: batch_plan.Plan) -> dict[str, 
                     start_date=date.fromisoformat(str(r.fields["start_date"])[:10]),
                 )
                 hires.append(r.job)
-        Employment.objects.bulk_create(hires)
+        bulk.insert(Employment, hires)
         for job in hires:
             entries.append(
                 audit.entry_for(
@@ -387,8 +387,9 @@ def _write(batch: Batch, chunk: BatchChunk, plan: batch_plan.Plan) -> dict[str, 
             )
             for r in rows
         ]
-        Envelope.objects.bulk_create(envelopes)
-        EnvelopeDocument.objects.bulk_create(
+        bulk.insert(Envelope, envelopes)
+        bulk.insert(
+            EnvelopeDocument,
             [
                 EnvelopeDocument(
                     envelope=envelope,
@@ -401,7 +402,7 @@ def _write(batch: Batch, chunk: BatchChunk, plan: batch_plan.Plan) -> dict[str, 
                     size=r.pdf_size,
                 )
                 for envelope, r in zip(envelopes, rows, strict=True)
-            ]
+            ],
         )
         # The enterprise seals first (ready, sealed from the batch page: no notice per
         # envelope); the worker waits for the seal.
@@ -419,7 +420,7 @@ def _write(batch: Batch, chunk: BatchChunk, plan: batch_plan.Plan) -> dict[str, 
             Party(envelope=envelope, order=2, role=Party.Role.WORKER, person=envelope.person)
             for envelope in envelopes
         ]
-        Party.objects.bulk_create(sealing + signing)
+        bulk.insert(Party, sealing + signing)
         for envelope, party in zip(envelopes, sealing, strict=True):
             entries += [
                 audit.entry_for(
