@@ -5,8 +5,9 @@ One Typst compiler is kept per layout, and each document's content is passed as
 compile (DESIGN.md). The compilers are not thread-safe, so they are used under a lock.
 
 Many documents at once (a batch chunk) are laid out in ONE compilation (documents.typ) and
-split into one PDF per document (split.py): a contract costs about a third of its own
-compilation, and each PDF keeps its own pages, page numbers, metadata, tagged structure and
+split into one PDF per document (split.py): the compilation's fixed cost is paid once per
+group (the split then costs about as much again; docs/benchmarks.md has the measured CPU
+beside one compilation per document), and each PDF keeps its own pages, page numbers, metadata, tagged structure and
 font subset (docs/decisions/0006-batch-rendering.md). Both paths lay out with layout.typ.
 """
 

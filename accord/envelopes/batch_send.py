@@ -15,7 +15,7 @@ a token, as the core outbox leases deliveries), and then:
 3. renders the contracts and stores the PDFs, outside any transaction: the chunk's documents
    in groups laid out by one Typst compilation each and split into one PDF per document
    (contracts.render.render_documents, docs/decisions/0006-batch-rendering.md) — each
-   the PDF one envelope sent alone would have, at about a third of the cost;
+   the PDF one envelope sent alone would have, for less CPU than one compilation each;
 4. writes, in one transaction and a few inserts, the new people, their accounts and
    employments, the envelopes already sent, their documents and parties in their final state,
    every audit entry (the same entries as the single path: person, account, employment,
