@@ -14,6 +14,7 @@ font subset (docs/decisions/0006-batch-rendering.md). Both paths lay out with la
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 from dataclasses import dataclass, field
@@ -21,11 +22,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import typst
 
 from accord.contracts import split
 from accord.contracts.clauses import fill
 
+log = logging.getLogger(__name__)
 TYPST = Path(__file__).parent / "typst"
 LAYOUT = TYPST / "document.typ"
 MANY = TYPST / "documents.typ"
@@ -115,7 +118,8 @@ def render_documents(sources: list[Source], *, labels: tuple[str, ...] = ()) -> 
     ]
     try:
         pdfs = split.split(pdf, parts)
-    except split.NotSplittable:
+    except (split.NotSplittable, pikepdf.PdfError) as exc:
+        log.warning("%d documents rendered one by one: the split refused (%s)", len(sources), exc)
         return [
             render_document(s.title, s.sections, s.values, number=s.number, footer=s.footer)
             for s in sources
