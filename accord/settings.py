@@ -75,9 +75,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # core before django_tasks_db: its db_worker command (heartbeat leases) overrides theirs
+    "accord.core",
     "django_tasks",
     "django_tasks_db",
-    "accord.core",
     "accord.identity",
     "accord.ledger",
     "accord.signing",
@@ -291,6 +292,10 @@ ACCORD_OUTBOX_LEASE_SECONDS = 60
 ACCORD_OUTBOX_MAX_ATTEMPTS = 12
 # How long a worker holds a chunk of a batch before another may take it up (envelopes.batch_send).
 ACCORD_BATCH_LEASE_SECONDS = int(os.environ.get("ACCORD_BATCH_LEASE_SECONDS", "120"))
+# A task worker's heartbeat lease: its RUNNING tasks go back to the queue when it runs out
+# (core/workers.py); a task whose workers died this many times is failed instead.
+ACCORD_WORKER_LEASE_SECONDS = float(os.environ.get("ACCORD_WORKER_LEASE_SECONDS", "60"))
+ACCORD_WORKER_MAX_ATTEMPTS = 3
 # Roles that must log in with a TOTP second factor.
 ACCORD_TOTP_ROLES = {"bureau_officer", "street_officer", "auditor", "admin"}
 

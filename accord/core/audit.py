@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import models
 
-from accord.core import metrics
+from accord.core import bulk, metrics
 from accord.core.context import current_actor
 from accord.core.models import AuditEntry
 
@@ -104,6 +104,6 @@ def entry_for(
 def record_many(entries: list[AuditEntry]) -> None:
     """Write entries made by ``entry_for`` in one insert (call it inside the change's
     transaction, as ``record``)."""
-    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    bulk.insert(AuditEntry, entries)
     for entry in entries:
         metrics.count_audit(entry.action)

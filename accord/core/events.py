@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accord.core import bulk
 from accord.core.models import EventDelivery, OutboxEvent, ProcessedEvent
 
 log = logging.getLogger(__name__)
@@ -88,18 +89,16 @@ def publish_many(topic: str, payloads: list[dict[str, Any]]) -> list[OutboxEvent
         raise RuntimeError("publish() must run inside the transaction of the change it reports")
     if not payloads:
         return []
-    events = OutboxEvent.objects.bulk_create(
-        [OutboxEvent(topic=topic, payload=payload) for payload in payloads]
-    )
+    events = bulk.insert(OutboxEvent, [OutboxEvent(topic=topic, payload=p) for p in payloads])
     now = timezone.now()
     subscribers = subscribers_for(topic)
-    EventDelivery.objects.bulk_create(
+    bulk.insert(
+        EventDelivery,
         [
             EventDelivery(event=event, subscriber=s.name, available_at=now)
             for event in events
             for s in subscribers
         ],
-        batch_size=2000,
     )
     _wake_on_commit()
     return events

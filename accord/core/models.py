@@ -109,6 +109,20 @@ class EventDelivery(models.Model):
         indexes = [models.Index(fields=["status", "available_at"])]
 
 
+class WorkerLease(models.Model):
+    """A running task worker (``accord db_worker``), renewed by its heartbeat (core/workers.py).
+
+    django-tasks marks a task RUNNING when a worker claims it and nothing else: a worker killed
+    mid-task would leave it RUNNING for ever. A task whose worker's lease ran out is given back
+    to the queue by the next live worker."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    pid = models.PositiveIntegerField()
+    host = models.CharField(max_length=255)
+    started_at = models.DateTimeField(auto_now_add=True)
+    beat_at = models.DateTimeField(db_index=True)
+
+
 class ProcessedEvent(models.Model):
     """What makes a consumer idempotent: written in the consumer's own transaction."""
 

@@ -21,12 +21,10 @@ from ninja.files import UploadedFile
 from accord.contracts import batch as sheet
 from accord.contracts import templates as contract_templates
 from accord.core.api import principal
-from accord.core.errors import forbidden
 from accord.core.pagination import ListMeta, page_response, paginate
-from accord.core.scoping import get_scoped, scoped
+from accord.core.scoping import scoped
 from accord.envelopes import batches
 from accord.envelopes.models import Batch
-from accord.identity.selectors import managed_enterprise, may_act_for
 from accord.seals import services as seal_services
 
 router = Router(tags=["envelopes"])
@@ -118,14 +116,8 @@ def _user_of(who):
     return token.created_by if token is not None else who
 
 
-def _get(request: HttpRequest, batch_id) -> Batch:
-    return get_scoped(Batch, principal(request), batch_id)
-
-
-def _managed(request: HttpRequest, batch: Batch) -> Batch:
-    if not may_act_for(principal(request), batch.enterprise):
-        raise forbidden()
-    return batch
+def _get(request: HttpRequest, batch_id, *, act: bool = False) -> Batch:
+    return batches.batch_for(principal(request), batch_id, act=act)
 
 
 @router.post("/enterprises/{enterprise_id}/batches", response={201: BatchOut, 200: BatchOut})
@@ -140,7 +132,7 @@ def upload_batch(
     """Check a spreadsheet (every problem by row, column and article) and keep it as a batch;
     nothing is sent until the batch is started."""
     who = principal(request)
-    enterprise = managed_enterprise(who, enterprise_id)
+    enterprise = batches.enterprise_for_batches(who, enterprise_id, act=True)
     version = contract_templates.usable_version(enterprise, template_version)
     batch, created = batches.upload(
         enterprise,
@@ -157,7 +149,7 @@ def upload_batch(
 @router.get("/enterprises/{enterprise_id}/batches", response=BatchList)
 def list_batches(request: HttpRequest, enterprise_id: str, page: int = 1, page_size: int = 50):
     who = principal(request)
-    enterprise = managed_enterprise(who, enterprise_id)
+    enterprise = batches.enterprise_for_batches(who, enterprise_id)
     qs = scoped(Batch, who).filter(enterprise=enterprise).order_by("-created_at", "-id")
     return page_response(paginate(qs, page, page_size), batch_out)
 
@@ -178,7 +170,7 @@ def batch_problems(request: HttpRequest, batch_id: str, page: int = 1, page_size
 def start_batch(request: HttpRequest, batch_id: str):
     """Queue the sending (422 ``batch.has_bad_rows`` with every problem, nothing sent, when a
     row is bad and the batch does not skip bad rows). Starting again changes nothing."""
-    batch = _managed(request, _get(request, batch_id))
+    batch = _get(request, batch_id, act=True)
     batches.start(batch, user=_user_of(principal(request)))
     return batch_out(_get(request, batch_id))
 
@@ -187,7 +179,7 @@ def start_batch(request: HttpRequest, batch_id: str):
 def seal_batch(request: HttpRequest, batch_id: str, payload: SealIn):
     """批量盖章: seal every envelope of the batch waiting for the enterprise seal, with one TOTP
     code, in the task worker (progress in ``seal``)."""
-    batch = _managed(request, _get(request, batch_id))
+    batch = _get(request, batch_id, act=True)
     who = principal(request)
     seal_services.require_person_for_sealing(who)  # Electronic Signature Law Art. 13
     batches.start_seal_all(batch, user=who, otp_token=payload.otp)

@@ -9,7 +9,7 @@ contract per worker and start, the lifecycle fit of an existing employment, the 
 checks of ``contracts.rules`` (LCL Art. 10, 17, 19, 20 …) with the minimum wage of the start
 date and the platform's own probation record (LCL Art. 19 ¶2), and the worker party's phone.
 A row that fails is reported with its code, article and column; the others are rendered
-(Typst) and their PDFs stored, outside any transaction.
+by batch_send.py, outside any transaction.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from django.utils import timezone
 from accord.contracts import batch as sheet
 from accord.contracts import checkup, rules
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, TemplateVersion
-from accord.contracts.render import render_document
 from accord.core.crypto import blind_index, mask_id_number, mask_phone
 from accord.core.errors import AccordError, Problem
 from accord.envelopes import drafting, errors, history, lifecycle, services
@@ -32,7 +31,6 @@ from accord.identity import errors as identity_errors
 from accord.identity.models import Employment, Enterprise, Person, User
 from accord.identity.services import person_index
 from accord.identity.validators import clean_id_document
-from accord.signing import providers
 
 MAX_START_AHEAD = timedelta(days=366)  # identity.employment.register_employee's rule
 OPEN_OR_SIGNED = [Envelope.Status.DRAFT, Envelope.Status.SENT, Envelope.Status.COMPLETED]
@@ -262,15 +260,7 @@ def check_rows(batch: Batch, rows: list[dict[str, Any]]) -> Plan:
 
 
 def plan(batch: Batch, rows: list[dict[str, Any]]) -> Plan:
-    checked = check_rows(batch, rows)
-    planned, failures, skipped = checked.rows, checked.failures, checked.skipped
-    version = batch.template_version
-    footer = f"{version.template.name} v{version.number}"
-    for r in planned:
-        # Our own rendering: its page count comes from Typst's output, with no PDF parsing.
-        rendered = render_document(
-            version.title, version.sections, r.values, number=r.number, footer=footer
-        )
-        r.pdf_sha256 = providers.store_document(rendered.pdf)
-        r.pdf_size, r.pages = len(rendered.pdf), rendered.pages
+    """The chunk's rows checked; they are rendered by ``batch_send.render``, outside the
+    chunk's transaction."""
+    return check_rows(batch, rows)
     return Plan(planned, failures, skipped)

@@ -12,7 +12,9 @@ a token, as the core outbox leases deliveries), and then:
    ``contracts.rules`` with the minimum wage of the start date, the lifecycle fit of an existing
    employment, the person's name and phone, the worker party's phone) — a row that fails is
    reported with its code, article and column, and the others go on;
-3. renders the contracts (Typst) and stores the PDFs, outside any transaction;
+3. renders the contracts and stores the PDFs, outside any transaction: the chunk's documents
+   with contracts.render.render_document, the same call as one envelope sent alone (grouped
+   compilation was measured and not kept: docs/decisions/0006-batch-rendering.md);
 4. writes, in one transaction and a few inserts, the new people, their accounts and
    employments, the envelopes already sent, their documents and parties in their final state,
    every audit entry (the same entries as the single path: person, account, employment,
@@ -39,7 +41,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
-from accord.core import audit
+from accord.contracts.render import render_document
+from accord.core import audit, bulk
 from accord.core.context import Actor, acting_as
 from accord.core.crypto import decrypt, encrypt
 from accord.core.events import publish_many
@@ -47,6 +50,7 @@ from accord.core.models import AuditEntry
 from accord.envelopes import batch_plan
 from accord.envelopes.models import Batch, BatchChunk, Envelope, EnvelopeDocument, Party
 from accord.identity.models import Employment, Enterprise, Person, User
+from accord.signing import providers
 
 CHUNK_ROWS = 250  # rows per chunk: one transaction, a few seconds of one worker
 PARALLEL_TASKS = 8  # tasks queued when a batch starts; each sends chunks until none is left
@@ -203,6 +207,7 @@ def run_chunk(chunk: BatchChunk) -> dict[str, int]:
         try:
             for attempt in range(3):
                 plan = batch_plan.plan(batch, rows)
+                render(batch, plan)
                 try:
                     return _write(batch, chunk, plan)
                 except IntegrityError:
@@ -235,6 +240,22 @@ def mark_failed(batch: Batch, exc: BaseException) -> None:
             locked,
             changes={"status": [before, "failed"], "error": [None, type(exc).__name__]},
         )
+
+
+# ---- 3: render, outside any transaction ---------------------------------------------------------
+
+
+def render(batch: Batch, plan: batch_plan.Plan) -> None:
+    """The planned rows' contracts, rendered and stored under their digests; the page count
+    comes from the layout, with no PDF parsing."""
+    version = batch.template_version
+    footer = f"{version.template.name} v{version.number}"
+    for r in plan.rows:
+        rendered = render_document(
+            version.title, version.sections, r.values, number=r.number, footer=footer
+        )
+        r.pdf_sha256 = providers.store_document(rendered.pdf)
+        r.pdf_size, r.pages = len(rendered.pdf), rendered.pages
 
 
 # ---- 4: write the chunk in one transaction --------------------------------------------------------
@@ -282,7 +303,7 @@ def _write(batch: Batch, chunk: BatchChunk, plan: batch_plan.Plan) -> dict[str, 
         rows = plan.rows
 
         new_people = [r.person for r in rows if r.new_person]
-        Person.objects.bulk_create(new_people)
+        bulk.insert(Person, new_people)
         for person in new_people:
             entries.append(
                 audit.entry_for(
@@ -309,7 +330,7 @@ def _write(batch: Batch, chunk: BatchChunk, plan: batch_plan.Plan) -> dict[str, 
                 entries.append(
                     audit.entry_for("identity.worker_account.create", r.person, label=r.person.name)
                 )
-        User.objects.bulk_create(accounts)
+        bulk.insert(User, accounts)
 
         hires = []
         for r in rows:
@@ -321,7 +342,7 @@ def _write(batch: Batch, chunk: BatchChunk, plan: batch_plan.Plan) -> dict[str, 
                     start_date=date.fromisoformat(str(r.fields["start_date"])[:10]),
                 )
                 hires.append(r.job)
-        Employment.objects.bulk_create(hires)
+        bulk.insert(Employment, hires)
         for job in hires:
             entries.append(
                 audit.entry_for(
@@ -360,8 +381,9 @@ def _write(batch: Batch, chunk: BatchChunk, plan: batch_plan.Plan) -> dict[str, 
             )
             for r in rows
         ]
-        Envelope.objects.bulk_create(envelopes)
-        EnvelopeDocument.objects.bulk_create(
+        bulk.insert(Envelope, envelopes)
+        bulk.insert(
+            EnvelopeDocument,
             [
                 EnvelopeDocument(
                     envelope=envelope,
@@ -374,7 +396,7 @@ def _write(batch: Batch, chunk: BatchChunk, plan: batch_plan.Plan) -> dict[str, 
                     size=r.pdf_size,
                 )
                 for envelope, r in zip(envelopes, rows, strict=True)
-            ]
+            ],
         )
         # The enterprise seals first (ready, sealed from the batch page: no notice per
         # envelope); the worker waits for the seal.
@@ -392,7 +414,7 @@ def _write(batch: Batch, chunk: BatchChunk, plan: batch_plan.Plan) -> dict[str, 
             Party(envelope=envelope, order=2, role=Party.Role.WORKER, person=envelope.person)
             for envelope in envelopes
         ]
-        Party.objects.bulk_create(sealing + signing)
+        bulk.insert(Party, sealing + signing)
         for envelope, party in zip(envelopes, sealing, strict=True):
             entries += [
                 audit.entry_for(

@@ -36,12 +36,15 @@ from accord.contracts.models import LABOUR_CONTRACT_KINDS, DocumentKind, Templat
 from accord.core import audit
 from accord.core.context import Actor, acting_as
 from accord.core.crypto import decrypt, encrypt
-from accord.core.errors import AccordError, Problem
+from accord.core.errors import AccordError, NotFound, Problem, forbidden
+from accord.core.scoping import get_scoped
 from accord.envelopes import batch_send as sending
 from accord.envelopes import errors
 from accord.envelopes.models import Batch, BatchChunk, Envelope, Party
+from accord.envelopes.scoping import ALL_SEEING
 from accord.identity.errors import TOTP_INVALID
 from accord.identity.models import Enterprise
+from accord.identity.selectors import may_act_for
 
 LCL_12 = "《劳动合同法》第十二条"
 CHUNK_ROWS = sending.CHUNK_ROWS  # rows per chunk (one transaction); tests make it smaller
@@ -55,6 +58,36 @@ TERM_OF_KIND = {
     DocumentKind.LABOUR_PART_TIME: "part_time",
 }
 _CONTEXT = b"accord-envelope-batch"
+
+
+# ---- who may see and send an enterprise's batches (the one answer of pages and API) ----------
+
+
+def may_see_batches(user, enterprise: Enterprise) -> bool:
+    """Its HR (or an API token of it) and the bureau's readers; not the enterprise's workers
+    nor its street officer, who may see the enterprise but not its HR's sending."""
+    return may_act_for(user, enterprise) or user.has_role(*ALL_SEEING)
+
+
+def enterprise_for_batches(user, public_id, *, act: bool = False) -> Enterprise:
+    """The enterprise whose batches are asked for: 404 for anyone who may not see them (one
+    answer: nothing tells an outsider that batches exist); acting (upload) needs
+    ``may_act_for``, else 403 for a reader who sees them (an auditor)."""
+    enterprise = get_scoped(Enterprise, user, public_id)
+    if not may_see_batches(user, enterprise):
+        raise NotFound()
+    if act and not may_act_for(user, enterprise):
+        raise forbidden()
+    return enterprise
+
+
+def batch_for(user, public_id, *, act: bool = False) -> Batch:
+    """A batch the user may see (404 otherwise); acting on it (start, 批量盖章) needs
+    ``may_act_for`` its enterprise, else 403."""
+    batch = get_scoped(Batch, user, public_id)
+    if act and not may_act_for(user, batch.enterprise):
+        raise forbidden()
+    return batch
 
 
 # ---- the stored file and rows (encrypted at rest) -------------------------------------------

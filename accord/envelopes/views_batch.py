@@ -11,13 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, TemplateVersion
-from accord.core.errors import REQUIRED, AccordError, NotFound
+from accord.core.errors import REQUIRED, AccordError
 from accord.core.pages import staff_page
 from accord.core.roles import ENTERPRISE_RECORD_READS
-from accord.core.scoping import get_scoped, scoped
+from accord.core.scoping import scoped
 from accord.envelopes import batches
 from accord.envelopes.models import Batch
-from accord.envelopes.scoping import ALL_SEEING
 from accord.identity.models import Enterprise
 from accord.identity.selectors import may_act_for
 
@@ -25,15 +24,12 @@ BATCH_ROLES = tuple(ENTERPRISE_RECORD_READS)
 HTMX_STOP_POLLING = 286  # htmx stops an `every 2s` trigger on this status
 
 
-def _enterprise(request: HttpRequest, public_id) -> Enterprise:
-    enterprise = get_scoped(Enterprise, request.user, public_id)
-    if not (may_act_for(request.user, enterprise) or request.user.has_role(*ALL_SEEING)):
-        raise NotFound()
-    return enterprise
+def _enterprise(request: HttpRequest, public_id, *, act: bool = False) -> Enterprise:
+    return batches.enterprise_for_batches(request.user, public_id, act=act)
 
 
-def _batch(request: HttpRequest, public_id) -> Batch:
-    return get_scoped(Batch, request.user, public_id)
+def _batch(request: HttpRequest, public_id, *, act: bool = False) -> Batch:
+    return batches.batch_for(request.user, public_id, act=act)
 
 
 def _versions(enterprise: Enterprise):
@@ -64,9 +60,7 @@ def batch_list(request: HttpRequest, public_id) -> HttpResponse:
 
 @staff_page(*BATCH_ROLES)
 def batch_new(request: HttpRequest, public_id) -> HttpResponse:
-    enterprise = _enterprise(request, public_id)
-    if not may_act_for(request.user, enterprise):
-        raise NotFound()
+    enterprise = _enterprise(request, public_id, act=True)
     versions = list(_versions(enterprise))
     error, form = None, {"deadline_days": "7"}
     if request.method == "POST":
@@ -158,9 +152,7 @@ def batch_progress(request: HttpRequest, public_id) -> HttpResponse:
 @staff_page(*BATCH_ROLES)
 @require_POST
 def batch_start(request: HttpRequest, public_id) -> HttpResponse:
-    batch = _batch(request, public_id)
-    if not may_act_for(request.user, batch.enterprise):
-        raise NotFound()
+    batch = _batch(request, public_id, act=True)
     try:
         batches.start(batch, user=request.user)
     except AccordError as exc:
@@ -173,9 +165,7 @@ def batch_start(request: HttpRequest, public_id) -> HttpResponse:
 @staff_page(*BATCH_ROLES)
 @require_POST
 def batch_seal(request: HttpRequest, public_id) -> HttpResponse:
-    batch = _batch(request, public_id)
-    if not may_act_for(request.user, batch.enterprise):
-        raise NotFound()
+    batch = _batch(request, public_id, act=True)
     try:
         batches.start_seal_all(batch, user=request.user, otp_token=request.POST.get("otp", ""))
     except AccordError as exc:
