@@ -15,11 +15,11 @@ from functools import cache
 from pathlib import Path
 
 import typst
+from django.conf import settings
 
 from accord.contracts.clauses import fill
 
 LAYOUT = Path(__file__).parent / "typst" / "document.typ"
-FONT_DIRS = ["/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto", "/usr/share/fonts"]
 _lock = threading.Lock()
 # Typst writes the page tree as ``/Type/Pages/Count N``: our own output, read without parsing.
 _PAGE_COUNT = re.compile(rb"/Type\s*/Pages\s*/Count\s+(\d+)")
@@ -27,7 +27,7 @@ _PAGE_COUNT = re.compile(rb"/Type\s*/Pages\s*/Count\s+(\d+)")
 
 @cache
 def _compiler() -> typst.Compiler:
-    return typst.Compiler(str(LAYOUT), font_paths=[d for d in FONT_DIRS if Path(d).is_dir()])
+    return typst.Compiler(str(LAYOUT), font_paths=[str(d) for d in settings.ACCORD_FONT_DIRS])
 
 
 def render_pdf(
