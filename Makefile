@@ -35,7 +35,12 @@ test-tools:
 	  else echo "make test needs these Debian packages; install them and run it again: sudo apt-get install$$missing"; exit 1; fi; \
 	fi
 
-run: install
+# Static files hashed and compressed (gzip, Brotli) for WhiteNoise, again only when they change.
+STATIC_MANIFEST := $(or $(ACCORD_VAR_DIR),var)/static/staticfiles.json
+$(STATIC_MANIFEST): package-lock.json $(shell find accord -path '*/static/*' -type f) | install
+	$(ACCORD) collectstatic --noinput --verbosity 0
+
+run: install $(STATIC_MANIFEST)
 	$(ACCORD) migrate --noinput
 	$(ACCORD) demo-data --scale small --if-empty
 	$(ACCORD) serve --host 127.0.0.1 --port 8000

@@ -66,7 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "accord.core.apps.StaticFilesConfig",  # django.contrib.staticfiles, collecting less
     "django.contrib.humanize",
     "django_filters",
     "django_htmx",
@@ -217,7 +217,8 @@ STORAGES = {
         if "ACCORD_FILE_STORAGE" not in os.environ
         else {},
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Hashed names with gzip/Brotli copies once collectstatic has run (accord/core/staticfiles.py).
+    "staticfiles": {"BACKEND": "accord.core.staticfiles.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

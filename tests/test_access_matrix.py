@@ -421,6 +421,9 @@ PUBLIC_OBJECT_URLS = {
     # the phone login of its party; a different logged-in person is told to log out (ESL Art.
     # 13). tests/envelopes/test_worker_pages.py covers it.
     "/s/{}": "bearer link texted to the signer",
+    # The last URL pattern: any address nothing else answers is the site's 404 page, or a redirect
+    # to the same address with a slash more or less (tests/test_fresh_machine.py).
+    "/^(?P{}.*)$": "unknown addresses: the 404 page",
 }
 
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("dev/sms", views.dev_sms, name="dev_sms"),
     path("prefs/large-type", views.large_type, name="large_type"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
