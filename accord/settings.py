@@ -66,7 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "accord.core.apps.StaticFilesConfig",  # django.contrib.staticfiles, collecting less
+    "accord.core.staticfiles.StaticFilesConfig",  # django.contrib.staticfiles, collecting less
     "django.contrib.humanize",
     "django_filters",
     "django_htmx",

@@ -11,6 +11,7 @@ finders.
 
 from __future__ import annotations
 
+from django.contrib.staticfiles.apps import StaticFilesConfig as StaticFilesAppConfig
 from django.core.files.storage import FileSystemStorage
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
@@ -25,3 +26,31 @@ class StaticFilesStorage(CompressedManifestStaticFilesStorage):
             except ValueError:  # not collected yet: the plain name, from the finders
                 pass
         return FileSystemStorage.url(self, name)
+
+
+class StaticFilesConfig(StaticFilesAppConfig):
+    """``django.contrib.staticfiles``, collecting only what pages can load from the npm packages:
+    their minified builds (and those builds' source maps), not the ES-module, right-to-left and
+    unminified copies and their maps (46 MB of ECharts alone), which ``collectstatic`` would otherwise hash and compress."""
+
+    ignore_patterns = [
+        *StaticFilesAppConfig.ignore_patterns,
+        "*.esm.*",
+        "*.rtl.*",
+        "*.cjs*",
+        "*.amd.*",
+        "*.mjs*",
+        "*.d.ts",
+        "echarts.js*",
+        "echarts.common*",
+        "echarts.simple*",
+        "extension",
+        "bootstrap.css*",
+        "bootstrap.js*",
+        "bootstrap.bundle.js*",
+        "bootstrap-grid*",
+        "bootstrap-reboot*",
+        "bootstrap-utilities*",
+        "htmx.js*",
+        "ext",
+    ]

@@ -38,7 +38,7 @@ from accord.core.context import Actor, acting_as
 from accord.core.crypto import decrypt, encrypt
 from accord.core.errors import AccordError, Problem
 from accord.envelopes import batch_send as sending
-from accord.envelopes import errors
+from accord.envelopes import errors, policy
 from accord.envelopes.models import Batch, BatchChunk, Envelope, Party
 from accord.identity.errors import TOTP_INVALID
 from accord.identity.models import Enterprise
@@ -119,9 +119,13 @@ def _row_dict(row: sheet.BatchRow) -> dict[str, Any]:
 
 
 def problem_dict(p: Problem, stage: str = "check") -> dict[str, Any]:
+    """A problem as the batch keeps it: ``column`` is the spreadsheet's own header (证件号码),
+    ``field`` the column's key (``id_number``) for programs."""
+    key = p.column or p.field
     return {
         "row": p.row,
-        "column": p.column or p.field,
+        "column": sheet.column_label(key),
+        "field": key,
         "code": p.code,
         "article": p.article,
         "message_zh": p.message_zh,
@@ -326,12 +330,14 @@ def _restart(batch: Batch) -> Batch:
     return locked
 
 
+def start_decision(batch: Batch) -> policy.Decision:
+    """Whether 开始发送 / 继续发送 has something to do, and if not why (policy.batch_start)."""
+    busy = batch.status in (Batch.Status.QUEUED, Batch.Status.SENDING)
+    return policy.batch_start(batch, stalled=busy and sending.stalled(batch))
+
+
 def may_start(batch: Batch) -> bool:
-    """Whether 开始发送 / 继续发送 has something to do: a checked or failed batch, or one stuck
-    at "sending" because the worker holding a chunk died (its lease ran out)."""
-    if batch.status in (Batch.Status.CHECKED, Batch.Status.FAILED):
-        return True
-    return batch.status in (Batch.Status.QUEUED, Batch.Status.SENDING) and sending.stalled(batch)
+    return bool(start_decision(batch))
 
 
 def resume(batch: Batch) -> bool:
