@@ -82,7 +82,10 @@ class TestIdentityAndContractsAccess(AccessMatrix):
         ObjectUrl("post", "/enterprises/{enterprise}/tokens", {"revoke": "{token}"}),
         ObjectUrl("post", "/enterprises/{enterprise}/employees", {"name": "越权"}, 422),
         ObjectUrl(
-            "post", "/employments/{employment}/end", {"end_date": "2026-06-01", "confirm": "on"}, 302
+            "post",
+            "/employments/{employment}/end",
+            {"end_date": "2026-06-01", "confirm": "on"},
+            302,
         ),
         ObjectUrl("get", "/api/v1/enterprises/{enterprise}"),
         ObjectUrl("patch", "/api/v1/enterprises/{enterprise}", {"address": "福田区越权路 1 号"}),

@@ -28,6 +28,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "envelopes.archive.export": ("导出归档", "Archive exported"),
     "envelopes.batch.create": ("上传批量发起表格", "Batch spreadsheet uploaded"),
     "envelopes.batch.done": ("批量发送完成", "Batch sent"),
+    "envelopes.batch.identity_precheck": ("批次实名预检", "Batch real-name pre-check"),
     "envelopes.batch.failed": ("批量发送失败", "Batch sending failed"),
     "envelopes.batch.seal_all": ("批量盖章", "Batch sealed"),
     "envelopes.batch.start": ("开始批量发送", "Batch sending started"),

@@ -149,6 +149,11 @@ def _detail_context(request: HttpRequest, batch: Batch) -> dict:
         "polling": polling,
         "results": results[:RESULT_ROWS],
         "results_more": len(results) > RESULT_ROWS,
+        "identity": batch.identity or {},
+        "identity_rows": sorted(
+            [(line, "mismatch") for line in (batch.identity or {}).get("mismatch", [])]
+            + [(line, "unknown") for line in (batch.identity or {}).get("unknown", [])]
+        )[:1000],
     }
 
 

@@ -20,6 +20,7 @@ from accord.identity.models import Employment, Person
 from tests.conftest import login, resident_id
 from tests.envelopes.conftest import totp_code
 from tests.support.factories import published
+from tests.support.processes import READY_DEADLINE
 
 pytestmark = pytest.mark.django_db
 
@@ -538,6 +539,9 @@ def test_batch_pages_have_no_wcag_21_aa_violations(open_page, shop, live_server,
     assert not failures, "\n".join(failures)
 
 
+LIVE_DEADLINE_MS = int(READY_DEADLINE * 1000)
+
+
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_the_batch_page_follows_sending_and_sealing_by_itself(open_page, shop, live_server):  # noqa: F811
@@ -558,7 +562,8 @@ def test_the_batch_page_follows_sending_and_sealing_by_itself(open_page, shop, l
     page.wait_for_url(f"**/batches/{batch.public_id}/")
     batches.run_all(batch)  # the worker sends while the page is open
     seal_form = page.locator("[data-testid=seal-form]")
-    seal_form.wait_for(state="visible")  # came with a poll: the page was never reloaded
+    # Came with a poll: the page was never reloaded. (A deadline for a loaded machine only.)
+    seal_form.wait_for(state="visible", timeout=LIVE_DEADLINE_MS)
     assert page.locator("[data-testid=results] a").count() == 2
     assert "2 / 2" in page.locator("[data-testid=progress-text]").inner_text()
     violations = axe_violations(page)
@@ -574,7 +579,9 @@ def test_the_batch_page_follows_sending_and_sealing_by_itself(open_page, shop, l
         timeout=300,
         capture_output=True,
     )
-    page.locator("[data-testid=seal-progress]", has_text="已完成").wait_for()
+    page.locator("[data-testid=seal-progress]", has_text="已完成").wait_for(
+        timeout=LIVE_DEADLINE_MS
+    )
     assert page.locator("[data-testid=seal-section]").count() == 0  # nothing left to seal
     assert all(
         e.parties.get(role=Party.Role.ENTERPRISE).status == Party.Status.SIGNED

@@ -10,7 +10,9 @@ from django.utils import translation
 
 from accord.core import audit
 from accord.core.context import Actor, acting_as
-from accord.identity.models import Employment
+from accord.core.models import AuditEntry
+from accord.identity.models import Employment, ResidentRegistryRecord
+from accord.identity.verification import id_index, name_index
 from tests.conftest import login
 from tests.envelopes.test_batches import row, upload, xlsx
 
@@ -70,3 +72,29 @@ def test_leaving_is_asked_for_with_its_date_and_confirmed(client, shop):
     assert Employment.objects.get(pk=shop.job.pk).end_date is None
     assert client.post(url, {"end_date": day, "confirm": "on"}).status_code == 302
     assert Employment.objects.get(pk=shop.job.pk).end_date.isoformat() == day
+
+
+def test_esl_art13_rows_that_will_fail_real_name_verification_are_shown_before_sending(
+    client, shop
+):
+    """Each row is asked of the IdentityVerifier (the local resident registry) at upload: HR
+    sees which workers could not sign, by line, before anything is sent."""
+    known, unknown = row(1), row(2)
+    mismatched = row(3)
+    for values, name in ((known, known[0]), (mismatched, "另一个名字")):
+        ResidentRegistryRecord.objects.create(
+            id_number_index=id_index("resident", values[2]),
+            name_index=name_index(name),
+            source="test registry",
+        )
+    batch = upload(shop, xlsx([known, unknown, mismatched]))
+    assert batch.identity["checked"] == 3 and batch.identity["verified"] == 1
+    assert batch.identity["unknown"] == [3] and batch.identity["mismatch"] == [4]
+    assert batch.status == "checked" and batch.sent == 0  # nothing sent to find this out
+    login(client, shop.hr)
+    html = client.get(f"/batches/{batch.public_id}/").content.decode()
+    table = html.split('data-testid="identity-rows"', 1)[1].split("</table>", 1)[0]
+    assert 'data-row="3"' in table and "人口库中没有这个证件号码" in table
+    assert 'data-row="4"' in table and "不一致" in table
+    assert 'data-row="2"' not in table
+    assert AuditEntry.objects.filter(action="envelopes.batch.identity_precheck").count() == 1
