@@ -67,7 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "accord.core.staticfiles.StaticFilesConfig",  # django.contrib.staticfiles, collecting less
     "django.contrib.humanize",
     "csp",
     "django_filters",
@@ -265,10 +265,25 @@ STORAGES = {
             else {},
         },
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Hashed names with gzip/Brotli copies once collectstatic has run (accord/core/staticfiles.py).
+    "staticfiles": {"BACKEND": "accord.core.staticfiles.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# CJK fonts for the PDFs (Typst): Debian's Noto CJK where installed, else Noto Serif SC from
+# npm (package.json), so that a machine with only Python and Node renders Chinese text.
+NPM_CJK_FONT = NODE_MODULES / "@expo-google-fonts" / "noto-serif-sc"
+ACCORD_FONT_DIRS = [
+    d
+    for d in (
+        Path("/usr/share/fonts/opentype/noto"),
+        Path("/usr/share/fonts/truetype/noto"),
+        NPM_CJK_FONT / "400Regular",
+        NPM_CJK_FONT / "700Bold",
+    )
+    if d.is_dir()
+]
 
 # Accord's own knobs.
 ACCORD_SMS_GATEWAY = os.environ.get(

@@ -1,8 +1,9 @@
 """Every app's URLs. With accord/site this is the only code that may import every app."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from accord.contracts.api import router as contracts_router
+from accord.core import pages as core_pages
 from accord.core import urls as core_urls
 from accord.core.api import api
 from accord.envelopes.api import router as envelopes_router
@@ -45,6 +46,8 @@ urlpatterns = [
     path("", include("accord.integrations.urls")),
     path("", include("accord.mediation.urls")),
     path("", include((web_pages, "web"))),
+    # Last: every other address is the site's 404 page (a slash too many or too few redirects).
+    re_path(r"^(?P<path>.*)$", core_pages.unknown_url, name="unknown_url"),
 ]
 handler404 = "accord.core.pages.not_found"
 handler500 = "accord.core.pages.server_error"

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 CONTRACT = """
 #set page(paper: "a4", margin: 2cm)
-#set text(font: "Noto Serif CJK SC", size: 11pt, lang: "zh")
+#set text(font: ("Noto Serif CJK SC", "Noto Serif SC"), size: 11pt, lang: "zh")
 = 劳动合同书
 甲方（用人单位）：深圳市福田区测试科技有限公司 \\
 乙方（劳动者）：张三
@@ -63,8 +63,9 @@ def _ms(samples: list[float]) -> str:
 
 def _contract() -> bytes:
     import typst
+    from django.conf import settings
 
-    return typst.compile(CONTRACT.encode(), font_paths=["/usr/share/fonts/opentype/noto"])
+    return typst.compile(CONTRACT.encode(), font_paths=[str(d) for d in settings.ACCORD_FONT_DIRS])
 
 
 def _bare_signer(pdf: bytes):

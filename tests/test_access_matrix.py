@@ -84,7 +84,12 @@ class TestIdentityAndContractsAccess(AccessMatrix):
         ObjectUrl("get", "/enterprises/{enterprise}/tokens"),
         ObjectUrl("post", "/enterprises/{enterprise}/tokens", {"revoke": "{token}"}),
         ObjectUrl("post", "/enterprises/{enterprise}/employees", {"name": "越权"}, 422),
-        ObjectUrl("post", "/employments/{employment}/end", {"end_date": LEAVING_DAY}, 302),
+        ObjectUrl(
+            "post",
+            "/employments/{employment}/end",
+            {"end_date": LEAVING_DAY, "confirm": "on"},
+            302,
+        ),
         ObjectUrl("get", "/api/v1/enterprises/{enterprise}"),
         ObjectUrl("patch", "/api/v1/enterprises/{enterprise}", {"address": "福田区越权路 1 号"}),
         ObjectUrl("get", "/api/v1/people/{person}"),
@@ -430,6 +435,9 @@ PUBLIC_OBJECT_URLS = {
     # the phone login of its party; a different logged-in person is told to log out (ESL Art.
     # 13). tests/envelopes/test_worker_pages.py covers it.
     "/s/{}": "bearer link texted to the signer",
+    # The last URL pattern: any address nothing else answers is the site's 404 page, or a redirect
+    # to the same address with a slash more or less (tests/test_fresh_machine.py).
+    "/^(?P{}.*)$": "unknown addresses: the 404 page",
 }
 
 

@@ -181,6 +181,15 @@ class BatchCheck:
         return {p.row for p in self.problems if p.row}
 
 
+def column_label(key: str | None) -> str | None:
+    """The spreadsheet's own header (COLUMNS: 证件号码, not ``id_number``) of the column a problem
+    was found in; a value that is already a header, or names no column, comes back as it is."""
+    for column_key, zh, en, *_rest in COLUMNS:
+        if key in (column_key, en):
+            return zh
+    return key
+
+
 def _header_key(value: Any) -> str | None:
     text = str(value or "").strip().lower()
     for key, zh, en, _ in COLUMNS:

@@ -24,12 +24,12 @@ from pathlib import Path
 
 import segno
 import typst
+from django.conf import settings
 
 from accord.contracts.clauses import BLANK, fill, fill_paragraphs
 from accord.signing import pki
 
 LAYOUT = Path(__file__).parent / "typst" / "document.typ"
-FONT_DIRS = ["/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto", "/usr/share/fonts"]
 MARK_LABEL = "<accord-mark>"
 _lock = threading.Lock()
 # Typst writes the page tree as ``/Type/Pages/Count N``: our own output, read without parsing.
@@ -38,7 +38,7 @@ _PAGE_COUNT = re.compile(rb"/Type\s*/Pages\s*/Count\s+(\d+)")
 
 @cache
 def _compiler() -> typst.Compiler:
-    return typst.Compiler(str(LAYOUT), font_paths=[d for d in FONT_DIRS if Path(d).is_dir()])
+    return typst.Compiler(str(LAYOUT), font_paths=[str(d) for d in settings.ACCORD_FONT_DIRS])
 
 
 def verify_url(number: str) -> str:

@@ -8,7 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accord.core import audit_labels
 from accord.core.crypto import EncryptedTextField
+from accord.core.roles import Role
 
 
 class AccordModel(models.Model):
@@ -66,6 +68,20 @@ class AuditEntry(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
+
+    @property
+    def action_display(self) -> str:
+        """The action in plain words (登录, not ``auth.login``)."""
+        return audit_labels.action_label(self.action)
+
+    @property
+    def object_display(self) -> str:
+        """The object's name, or its kind and number ("电子签名 27", not "Signature object (27)")."""
+        return audit_labels.object_label(self.object_type, self.object_id, self.object_label)
+
+    @property
+    def role_display(self) -> str:
+        return str(Role(self.role).label) if self.role in Role.values else self.role
 
 
 class OutboxEvent(AppendOnlyModel):

@@ -16,9 +16,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accord.core.errors import NotFound
@@ -86,6 +86,25 @@ def object_list(
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """``handler404``: the same page (or JSON) as any other NotFound."""
+    return error_response(request, NotFound())
+
+
+def unknown_url(request: HttpRequest, path: str = "") -> HttpResponse:
+    """The last URL pattern: any address nothing else answers.
+
+    A page's address typed with or without its trailing slash (``/login/``, ``/envelopes``)
+    leads to the page; anything else is the site's own 404 page (or JSON under the API) — also in
+    development, where Django would otherwise show its DEBUG page listing every URL pattern.
+    """
+    other = request.path[:-1] if request.path.endswith("/") else request.path + "/"
+    if other != "/" and request.method in ("GET", "HEAD"):
+        try:
+            match = resolve(other)
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not unknown_url:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(other + (f"?{query}" if query else ""))
     return error_response(request, NotFound())
 
 

@@ -14,4 +14,5 @@ urlpatterns = [
     path("dev/sms", views.dev_sms, name="dev_sms"),
     path("prefs/large-type", views.large_type, name="large_type"),
     path("metrics", metrics_view, name="metrics"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

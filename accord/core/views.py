@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,16 @@ from accord.core.pages import next_url, staff_page
 from accord.core.pagination import paginate
 from accord.core.roles import AUDIT_READS, Role
 from accord.core.scoping import scoped
+
+FAVICON = Path(__file__).parent / "static" / "accord" / "favicon.ico"
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for on every page whatever the page links."""
+    response = HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @staff_page(*AUDIT_READS, Role.HR)

@@ -32,7 +32,8 @@ router = Router(tags=["envelopes"])
 
 class ProblemOut(Schema):
     row: int | None
-    column: str | None
+    column: str | None  # the spreadsheet's own header (证件号码)
+    field: str | None = None  # the column's key (id_number)
     code: str
     article: str | None
     message_zh: str
@@ -81,7 +82,8 @@ class SealIn(Schema):
 def _problem(p: dict) -> dict:
     return {
         "row": p.get("row"),
-        "column": p.get("column"),
+        "column": sheet.column_label(p.get("column")),
+        "field": p.get("field") or p.get("column"),
         "code": p.get("code", ""),
         "article": p.get("article"),
         "message_zh": p.get("message_zh", ""),

@@ -39,12 +39,14 @@ from accord.core.crypto import decrypt, encrypt
 from accord.core.errors import AccordError, NotFound, Problem, forbidden
 from accord.core.scoping import get_scoped
 from accord.envelopes import batch_send as sending
-from accord.envelopes import errors
+from accord.envelopes import errors, policy
 from accord.envelopes.models import Batch, BatchChunk, Envelope, Party
 from accord.envelopes.scoping import ALL_SEEING
+from accord.identity import services as identity_services
 from accord.identity.errors import TOTP_INVALID
 from accord.identity.models import Enterprise
 from accord.identity.selectors import may_act_for
+from accord.identity.verification import verifier
 
 LCL_12 = "《劳动合同法》第十二条"
 CHUNK_ROWS = sending.CHUNK_ROWS  # rows per chunk (one transaction); tests make it smaller
@@ -145,9 +147,13 @@ def _row_dict(row: sheet.BatchRow) -> dict[str, Any]:
 
 
 def problem_dict(p: Problem, stage: str = "check") -> dict[str, Any]:
+    """A problem as the batch keeps it: ``column`` is the spreadsheet's own header (证件号码),
+    ``field`` the column's key (``id_number``) for programs."""
+    key = p.column or p.field
     return {
         "row": p.row,
-        "column": p.column or p.field,
+        "column": sheet.column_label(key),
+        "field": key,
         "code": p.code,
         "article": p.article,
         "message_zh": p.message_zh,
@@ -272,7 +278,44 @@ def upload(
                 "template_version": [None, str(version.public_id)],
             },
         )
+        batch.identity = identity_precheck(batch, result.rows)
+        batch.save(update_fields=["identity"])
     return batch, True
+
+
+# ---- the real-name pre-check (ESL Art. 13: a person signs only once their real name is verified)
+
+
+def identity_precheck(batch: Batch, rows: list[sheet.BatchRow]) -> dict[str, Any]:
+    """Ask the IdentityVerifier now, for every row that will be sent, what it will answer when
+    the worker signs (``personal.verify_signer``), so that HR sees before sending which rows
+    would fail: a name and number the registry does not match, or does not know. Kept on the
+    batch as counts and spreadsheet lines only; one audit entry for the check as a whole."""
+    failing: dict[str, list[int]] = {"mismatch": [], "unknown": []}
+    verified = 0
+    for r in rows:
+        result = identity_services.precheck_identity(r.name, r.id_type, r.id_number)
+        if result == "verified":
+            verified += 1
+        else:
+            failing.setdefault(result, []).append(r.row)
+    summary = {
+        "verifier": verifier().name,
+        "checked": len(rows),
+        "verified": verified,
+        "mismatch": failing["mismatch"],
+        "unknown": failing["unknown"],
+        "at": timezone.now().isoformat(),
+    }
+    audit.record(
+        "envelopes.batch.identity_precheck",
+        batch,
+        changes={
+            "checked": [None, len(rows)],
+            "will_fail": [None, len(failing["mismatch"]) + len(failing["unknown"])],
+        },
+    )
+    return summary
 
 
 def good_rows(batch: Batch) -> int:
@@ -352,12 +395,14 @@ def _restart(batch: Batch) -> Batch:
     return locked
 
 
+def start_decision(batch: Batch) -> policy.Decision:
+    """Whether 开始发送 / 继续发送 has something to do, and if not why (policy.batch_start)."""
+    busy = batch.status in (Batch.Status.QUEUED, Batch.Status.SENDING)
+    return policy.batch_start(batch, stalled=busy and sending.stalled(batch))
+
+
 def may_start(batch: Batch) -> bool:
-    """Whether 开始发送 / 继续发送 has something to do: a checked or failed batch, or one stuck
-    at "sending" because the worker holding a chunk died (its lease ran out)."""
-    if batch.status in (Batch.Status.CHECKED, Batch.Status.FAILED):
-        return True
-    return batch.status in (Batch.Status.QUEUED, Batch.Status.SENDING) and sending.stalled(batch)
+    return bool(start_decision(batch))
 
 
 def resume(batch: Batch) -> bool:

@@ -305,6 +305,12 @@ BATCH_HAS_BAD_ROWS = E.invalid(
     "to skip bad rows.",
     "file",
 )
+BATCH_SENDING = E.conflict(
+    "batch.sending",
+    "本批次正在发送，发送完成前无需再次开始。",
+    "This batch is being sent; there is nothing to start until it finishes.",
+)
+BATCH_DONE = E.conflict("batch.done", "本批次已发送完成。", "This batch has been sent already.")
 BATCH_NO_GOOD_ROWS = E.conflict(
     "batch.no_good_rows", "没有可发送的行。", "There is no row to send.", "file"
 )

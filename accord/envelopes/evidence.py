@@ -49,7 +49,6 @@ from accord.signing.services import seal_with_bureau
 from accord.signing.verify import verify_pdf
 
 LAYOUT = Path(__file__).parent / "typst" / "evidence.typ"
-FONT_DIRS = ["/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto", "/usr/share/fonts"]
 _lock = threading.Lock()
 
 MOHRSS_54 = "人社厅发〔2021〕54号《电子劳动合同订立指引》"
@@ -78,7 +77,7 @@ SAFE_AUDIT_FIELDS = {
 
 @cache
 def _compiler() -> typst.Compiler:
-    return typst.Compiler(str(LAYOUT), font_paths=[d for d in FONT_DIRS if Path(d).is_dir()])
+    return typst.Compiler(str(LAYOUT), font_paths=[str(d) for d in settings.ACCORD_FONT_DIRS])
 
 
 def _t(value: dt.datetime | None) -> str:

@@ -306,7 +306,7 @@ class EnvelopeFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Envelope.Status.choices, label=_("状态"))
     kind = django_filters.ChoiceFilter(choices=KIND_CHOICES, label=_("文件类型"))
     enterprise = django_filters.UUIDFilter(
-        field_name="enterprise__public_id", widget=forms.HiddenInput
+        field_name="enterprise__public_id", widget=forms.HiddenInput, label=_("企业")
     )
 
     class Meta:

@@ -221,6 +221,9 @@ class Batch(AccordModel):
     sent = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     problems = models.JSONField(default=list, blank=True)
+    # The real-name pre-check of the rows at upload (batches.identity_precheck): counts, and the
+    # spreadsheet lines whose people would fail it at signing — no personal data.
+    identity = models.JSONField(default=dict, blank=True)
     deadline_days = models.PositiveSmallIntegerField(default=7)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"

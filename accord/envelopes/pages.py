@@ -1,7 +1,7 @@
 """Page images of envelope documents, so a worker reads the whole document on a phone.
 
 A phone on a poor connection should not have to fetch a whole PDF (and a PDF viewer) before
-reading: each page is rendered once by poppler's ``pdftoppm`` to a small PNG (anti-aliasing off:
+reading: each page is rendered once by PDFium (pypdfium2) to a small PNG (anti-aliasing off:
 a contract page is ~35 KB instead of ~215 KB, the text stays sharp and legible, the seal red),
 cached on disk by (SHA-256 of the document version, page), and fetched by the browser only
 when the page scrolls into view (``loading="lazy"``). A signed version has a new digest, so
@@ -13,14 +13,15 @@ Typst and the embedded CJK font (no JavaScript needed, no Pillow).
 
 from __future__ import annotations
 
+import io
 import os
-import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import typst
 from django.conf import settings
 
@@ -31,7 +32,7 @@ from accord.signing import providers
 
 PAGE_DPI = 110  # an A4 page is 910 × 1286 px: legible at 375 CSS px, ~2 × on a dense screen
 A4_SIZE = (910, 1286)  # reserved on the page before an image loads (no layout shift)
-RENDER_TIMEOUT = 30  # seconds; a PDF that takes longer is refused rather than hanging a worker
+_pdfium_lock = threading.Lock()
 
 
 def cache_dir() -> Path:
@@ -75,49 +76,35 @@ def page_image(sha256: str, page: int) -> bytes:
 
 
 def _render(pdf: bytes, page: int) -> bytes:
-    with tempfile.TemporaryDirectory(prefix="accord-page-") as tmp:
-        source = Path(tmp) / "document.pdf"
-        source.write_bytes(pdf)
-        target = Path(tmp) / "page"
-        try:
-            subprocess.run(
-                [
-                    "pdftoppm",
-                    "-png",
-                    # Anti-aliased glyph edges are what makes a text page's PNG large.
-                    "-aa",
-                    "no",
-                    "-aaVector",
-                    "no",
-                    "-r",
-                    str(PAGE_DPI),
-                    "-f",
-                    str(page),
-                    "-l",
-                    str(page),
-                    "-singlefile",
-                    str(source),
-                    str(target),
-                ],
-                check=True,
-                capture_output=True,
-                timeout=RENDER_TIMEOUT,
-            )
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-            raise errors.PAGE_UNAVAILABLE() from exc
-        output = target.with_suffix(".png")
-        if not output.exists():  # past the last page
+    """Page ``page`` (1-based) as a PNG, drawn by PDFium (pypdfium2's wheel: no system package)."""
+    try:
+        document = pdfium.PdfDocument(pdf)
+    except pdfium.PdfiumError as exc:
+        raise errors.PAGE_UNAVAILABLE() from exc
+    try:
+        if page > len(document):  # past the last page
             raise errors.PAGE_UNAVAILABLE()
-        return output.read_bytes()
+        with _pdfium_lock:  # PDFium is not thread-safe
+            bitmap = document[page - 1].render(
+                scale=PAGE_DPI / 72,
+                # Anti-aliased glyph edges are what makes a text page's PNG large.
+                no_smoothtext=True,
+                no_smoothpath=True,
+            )
+            image = bitmap.to_pil()
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+        return out.getvalue()
+    finally:
+        document.close()
 
 
 # ---- a typed name as a handwritten-signature image --------------------------------------------
 
 TYPED_TEMPLATE = """#set page(width: auto, height: auto, margin: 6pt, fill: none)
-#set text(font: ("Noto Serif CJK SC", "Noto Sans CJK SC"), size: 40pt, fill: rgb("#1a1a5e"))
+#set text(font: ("Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Serif SC"), size: 40pt, fill: rgb("#1a1a5e"))
 #sys.inputs.at("name")
 """
-FONT_DIRS = ["/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto", "/usr/share/fonts"]
 _typst_lock = threading.Lock()
 
 
@@ -128,7 +115,7 @@ def _typed_compiler():
     return typst.Compiler(
         str(root / "typed.typ"),
         root=str(root),
-        font_paths=[d for d in FONT_DIRS if Path(d).is_dir()],
+        font_paths=[str(d) for d in settings.ACCORD_FONT_DIRS],
     )
 
 

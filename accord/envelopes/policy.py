@@ -23,7 +23,7 @@ from typing import Any
 from accord.core.errors import ErrorCode
 from accord.core.roles import BUREAU_READS
 from accord.envelopes import errors
-from accord.envelopes.models import Envelope, Party
+from accord.envelopes.models import Batch, Envelope, Party
 from accord.identity.models import Person
 
 ALL_SEEING = tuple(BUREAU_READS)
@@ -286,3 +286,23 @@ def envelope_actions(actor, envelope: Envelope) -> EnvelopeActions:
         void=can_void(actor, envelope),
         evidence_report=ALLOWED if completed else _no(errors.NOT_COMPLETED),
     )
+
+
+# ---- batches -------------------------------------------------------------------------------
+
+
+def batch_start(batch: Batch, *, stalled: bool) -> Decision:
+    """May 开始发送 / 继续发送 be pressed? A checked batch with rows to send (and, when some rows
+    have problems, HR chose to skip them), a failed one, or one stuck at "sending" because the
+    worker holding a chunk died (``stalled``: its lease ran out). The page draws the button from
+    this; ``batches.start`` checks the file again (the day may have changed)."""
+    if batch.status == Batch.Status.DONE:
+        return _no(errors.BATCH_DONE)
+    if batch.status in (Batch.Status.QUEUED, Batch.Status.SENDING):
+        return ALLOWED if stalled else _no(errors.BATCH_SENDING)
+    if batch.status == Batch.Status.CHECKED:
+        if batch.bad_rows and not batch.skip_bad_rows:
+            return _no(errors.BATCH_HAS_BAD_ROWS, count=batch.bad_rows)
+        if batch.total_rows - batch.bad_rows <= 0:
+            return _no(errors.BATCH_NO_GOOD_ROWS)
+    return ALLOWED

@@ -10,13 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accord.contracts import batch as sheet
 from accord.contracts.models import LABOUR_CONTRACT_KINDS, TemplateVersion
 from accord.core.errors import REQUIRED, AccordError
 from accord.core.pages import staff_page
 from accord.core.roles import ENTERPRISE_RECORD_READS
 from accord.core.scoping import scoped
 from accord.envelopes import batches
-from accord.envelopes.models import Batch
+from accord.envelopes.models import Batch, Envelope
 from accord.identity.models import Enterprise
 from accord.identity.selectors import may_act_for
 
@@ -108,19 +109,45 @@ def batch_new(request: HttpRequest, public_id) -> HttpResponse:
     )
 
 
+RESULT_ROWS = 200  # envelopes listed on the page; the API lists them all
+
+
 def _detail_context(request: HttpRequest, batch: Batch) -> dict:
     progress = batches.progress(batch)
     can_manage = may_act_for(request.user, batch.enterprise)
+    polling = _polling(batch)
+    sending = batch.status in (Batch.Status.QUEUED, Batch.Status.SENDING)
+    results = list(
+        Envelope.objects.filter(batch=batch)
+        .select_related("person")
+        .order_by("id")[: RESULT_ROWS + 1]
+    )
     return {
         "batch": batch,
         "p": progress,
-        "problems": batches.sorted_problems(batch)[:1000],
+        "started": batch.status != Batch.Status.CHECKED or batch.started_at is not None,
+        "problems": [
+            p | {"column_label": sheet.column_label(p.get("column"))}
+            for p in batches.sorted_problems(batch)[:1000]
+        ],
         "problems_count": len(batch.problems),
         "can_manage": can_manage,
-        "can_start": can_manage and batches.may_start(batch),
+        # The button is drawn from the policy's decision: disabled, with the reason, when the
+        # batch cannot be sent (policy.batch_start).
+        "start": batches.start_decision(batch) if can_manage else None,
+        # The seal form once sending has finished (typing a code into a polled fragment would
+        # lose it); while sending, the count of contracts already waiting.
         "ready_to_seal": batches.ready_to_seal(batch).count() if can_manage and batch.sent else 0,
+        "seal_form": can_manage and not polling and not sending,
         "seal": batches.seal_progress(batch),
-        "polling": _polling(batch),
+        "polling": polling,
+        "results": results[:RESULT_ROWS],
+        "results_more": len(results) > RESULT_ROWS,
+        "identity": batch.identity or {},
+        "identity_rows": sorted(
+            [(line, "mismatch") for line in (batch.identity or {}).get("mismatch", [])]
+            + [(line, "unknown") for line in (batch.identity or {}).get("unknown", [])]
+        )[:1000],
     }
 
 

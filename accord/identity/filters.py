@@ -149,8 +149,10 @@ class EmploymentFilter(django_filters.FilterSet):
 
 
 class AuditFilter(django_filters.FilterSet):
-    action = django_filters.CharFilter(field_name="action", lookup_expr="startswith")
-    object_id = django_filters.CharFilter(field_name="object_id")
+    action = django_filters.CharFilter(
+        field_name="action", lookup_expr="startswith", label=_("操作")
+    )
+    object_id = django_filters.CharFilter(field_name="object_id", label=_("对象编号"))
 
     class Meta:
         model = AuditEntry

@@ -218,6 +218,21 @@ def create_person(
     return person
 
 
+def precheck_identity(name: str, id_type: str, id_number: str) -> str:
+    """What the real-name check at signing (``verify_person``) will say of this name and number,
+    asked before anything is sent: "verified" (a person already verified under this number and
+    name, or the configured IdentityVerifier confirms them), "mismatch" or "unknown". Records
+    nothing about a person (the caller audits the check as a whole)."""
+    person = find_person(id_type, id_number)
+    if (
+        person is not None
+        and person.name == name.strip()
+        and person.verification_level in (Person.Level.REGISTRY, Person.Level.IN_PERSON)
+    ):
+        return "verified"
+    return verifier().verify(name.strip(), id_type, id_number).result
+
+
 @transaction.atomic
 def verify_person(person: Person) -> IdentityVerification:
     """Run the configured real-name check; a verified result raises the person's level."""

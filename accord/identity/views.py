@@ -373,6 +373,8 @@ def employment_end(request: HttpRequest, public_id) -> HttpResponse:
     if not may_act_for(request.user, enterprise):
         raise NotFound()
     try:
+        if request.POST.get("confirm") != "on":  # the page asks HR to confirm the date it typed
+            raise REQUIRED("confirm")
         employment.end_employment(
             record, request.POST.get("end_date", ""), request.POST.get("reason", "")
         )

@@ -28,7 +28,7 @@ from accord.signing.errors import SIGNATURE_IMAGE_INVALID
 SEAL_TEMPLATE = r"""
 #set page(width: 42mm, height: 42mm, margin: 0pt, fill: none)
 #let red = rgb("#d8140f")
-#set text(font: ("Noto Serif CJK SC", "Noto Sans CJK SC"), fill: red)
+#set text(font: ("Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Serif SC"), fill: red)
 #let name = sys.inputs.at("name", default: "")
 #let sub = sys.inputs.at("sub", default: "")
 #place(center + horizon, circle(radius: 20mm, stroke: 1.1mm + red))
@@ -58,7 +58,7 @@ SEAL_TEMPLATE = r"""
 
 PERSON_TEMPLATE = r"""
 #set page(width: 60mm, height: 24mm, margin: 1mm, fill: none)
-#set text(font: ("Noto Sans CJK SC", "Noto Serif CJK SC"))
+#set text(font: ("Noto Sans CJK SC", "Noto Serif CJK SC", "Noto Serif SC"))
 #let name = sys.inputs.at("name", default: "")
 #let image-file = sys.inputs.at("image", default: "")
 #if image-file != "" {
@@ -74,7 +74,7 @@ _lock = threading.Lock()
 
 
 def _font_paths() -> list[str]:
-    return [getattr(settings, "ACCORD_FONT_DIR", "/usr/share/fonts/opentype/noto")]
+    return [str(d) for d in settings.ACCORD_FONT_DIRS]
 
 
 @cache

@@ -1,6 +1,5 @@
 """The scale-out task backend: Redis + RQ workers deliver the outbox like the database worker."""
 
-import os
 import socket
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from accord.core.management.commands.serve import RQ_JOB_CLASS
 from accord.core.models import EventDelivery, Notification
 from accord.core.notifications import request_notification
 from tests.core.test_worker import _worker_env
+from tests.support.workers import redis_url
 
 
 def _redis_up() -> bool:
@@ -31,7 +31,7 @@ def test_rq_worker_delivers_events(make_user):
     env = {
         **_worker_env(),
         "ACCORD_TASK_BACKEND": "rq",
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/7"),
+        "REDIS_URL": redis_url(),  # this xdist worker's own database
     }
     # The web process here uses the database backend; enqueue through RQ as a web process configured for it would.
     subprocess.run(

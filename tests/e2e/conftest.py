@@ -15,7 +15,6 @@ from datetime import date
 
 import pytest
 from django.apps import apps as django_apps
-from django.conf import settings
 from django.db import connections
 from django.test import Client
 from django_otp.oath import TOTP
@@ -32,7 +31,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # Committed data (the live server runs in another thread). Naming every app as available changes
 # nothing in the registry but spares the flush after each test from re-creating content types
 # and permissions, which Accord does not use: half of each test's teardown on PostgreSQL.
-E2E_DB = pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS))
+# (By the apps' names: an INSTALLED_APPS entry may name an AppConfig class.)
+E2E_DB = pytest.mark.django_db(
+    transaction=True, available_apps=[a.name for a in django_apps.get_app_configs()]
+)
 
 CHROMIUM = os.environ.get("ACCORD_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

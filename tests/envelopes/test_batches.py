@@ -20,6 +20,7 @@ from accord.identity.models import Employment, Person
 from tests.conftest import login, resident_id
 from tests.envelopes.conftest import totp_code
 from tests.support.factories import published
+from tests.support.processes import READY_DEADLINE
 
 pytestmark = pytest.mark.django_db
 
@@ -91,11 +92,12 @@ def test_lcl_art19_art20_bad_file_lists_every_problem_by_row_column_article_and_
     for p in batch.problems:
         by_row.setdefault(p["row"], []).append(p)
     assert set(by_row) == {3, 4, 5, 6}
-    assert by_row[3][0]["column"] == "id_number" and by_row[3][0]["message_en"]
-    assert any(p["column"] == "start_date" and "第十条" in p["article"] for p in by_row[4])
+    # Named by the spreadsheet's own columns, the key beside it for programs.
+    assert by_row[3][0]["column"] == "证件号码" and by_row[3][0]["field"] == "id_number"
+    assert by_row[3][0]["message_en"]
+    assert any(p["column"] == "开始日期" and "第十条" in p["article"] for p in by_row[4])
     assert any(
-        p["column"] == "probation_end_date" and "第十九条" in (p["article"] or "")
-        for p in by_row[5]
+        p["column"] == "试用期结束日期" and "第十九条" in (p["article"] or "") for p in by_row[5]
     )
     assert any("第二十条" in (p["article"] or "") for p in by_row[6])
     assert all(p["message_zh"] and p["code"] for p in batch.problems)
@@ -323,7 +325,10 @@ def test_pages_list_detail_progress_fragment_and_upload_form(client, shop):
     batch = Batch.objects.get()
     assert response["Location"] == f"/batches/{batch.public_id}/"
     detail = client.get(f"/batches/{batch.public_id}/").content.decode()
-    assert "<progress" in detail and 'aria-live="polite"' in detail
+    # Nothing sent yet: no progress bar and no "已发送" count, the rows waiting.
+    assert "<progress" not in detail and "已发送" not in detail and "2 份合同待发送" in detail
+    assert 'aria-live="polite"' in detail and 'data-testid="start"' in detail
+    assert "disabled" not in detail.split('data-testid="start"')[0].rsplit("<", 1)[-1]
     started = client.post(f"/batches/{batch.public_id}/start")
     assert started.status_code == 302
     batch.refresh_from_db()
@@ -335,7 +340,12 @@ def test_pages_list_detail_progress_fragment_and_upload_form(client, shop):
     batches.run_all(batch)
     fragment = client.get(f"/batches/{batch.public_id}/progress")
     assert fragment.status_code == 286  # htmx stops polling
-    assert "2 / 2" in fragment.content.decode()
+    live = fragment.content.decode()
+    assert "2 / 2" in live
+    # The last poll brings the seal form (no manual refresh) and a result per row, each a link.
+    assert 'data-testid="seal-form"' in live and "2 份合同待本企业盖章" in live
+    for envelope in Envelope.objects.filter(batch=batch):
+        assert f'href="/envelopes/{envelope.public_id}/"' in live and envelope.number in live
     assert "every 2s" not in client.get(f"/batches/{batch.public_id}/").content.decode()
     listing = client.get(f"/enterprises/{shop.enterprise.public_id}/batches/").content.decode()
     assert "入职名单" in listing or "batch.xlsx" in listing
@@ -345,7 +355,11 @@ def test_page_shows_problems_by_row_column_and_article(client, shop):
     login(client, shop.hr)
     batch = upload(shop, xlsx([row(1, probation_wage="100")]))
     html = client.get(f"/batches/{batch.public_id}/").content.decode()
-    assert "第二十条" in html and "probation_wage" in html
+    # The spreadsheet's own column, never the internal field name.
+    assert "第二十条" in html and "试用期工资" in html and "probation_wage" not in html
+    # It cannot be sent as it is: 开始发送 is drawn disabled, with the policy's reason.
+    assert 'disabled aria-describedby="start-why"' in html
+    assert 'data-error-code="batch.has_bad_rows"' in html
 
 
 # ---- cross-enterprise access --------------------------------------------------------------------
@@ -521,5 +535,55 @@ def test_batch_pages_have_no_wcag_21_aa_violations(open_page, shop, live_server,
             failures.append(describe(name, violations))
         if device == "phone" and not no_horizontal_scroll(page):
             failures.append(f"{name}: scrolls sideways on a 375 px phone")
-    assert page.locator("progress").count() == 1
+    assert page.locator("[data-testid=progress-text]").count() == 1
     assert not failures, "\n".join(failures)
+
+
+LIVE_DEADLINE_MS = int(READY_DEADLINE * 1000)
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_the_batch_page_follows_sending_and_sealing_by_itself(open_page, shop, live_server):  # noqa: F811
+    """The page updates itself (htmx polling): the progress, then — without a reload — the seal
+    form once sending has finished and the result per row, and after 批量盖章 the form goes."""
+    import subprocess
+    import sys
+
+    from tests.core.test_worker import _worker_env
+    from tests.e2e.test_accessibility import axe_violations, describe
+
+    batch = upload(shop, xlsx([row(1), row(2)]))
+    page = open_page(phone=True)
+    sign_in(page, shop.hr, live_server)
+    page.goto(f"/batches/{batch.public_id}/")
+    assert "已发送" not in page.locator("[data-testid=progress]").inner_text()
+    page.get_by_role("button", name="开始发送").click()
+    page.wait_for_url(f"**/batches/{batch.public_id}/")
+    batches.run_all(batch)  # the worker sends while the page is open
+    seal_form = page.locator("[data-testid=seal-form]")
+    # Came with a poll: the page was never reloaded. (A deadline for a loaded machine only.)
+    seal_form.wait_for(state="visible", timeout=LIVE_DEADLINE_MS)
+    assert page.locator("[data-testid=results] a").count() == 2
+    assert "2 / 2" in page.locator("[data-testid=progress-text]").inner_text()
+    violations = axe_violations(page)
+    assert not violations, describe("batch sent, seal form shown", violations)
+
+    page.fill("#seal-otp", totp_code(shop.hr))
+    page.get_by_role("button", name="全部盖章").click()
+    page.wait_for_url(f"**/batches/{batch.public_id}/")
+    subprocess.run(  # the real task worker seals the batch
+        [sys.executable, "-m", "accord", "db_worker", "--batch", "--no-startup-delay"],
+        env=_worker_env(),
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+    page.locator("[data-testid=seal-progress]", has_text="已完成").wait_for(
+        timeout=LIVE_DEADLINE_MS
+    )
+    assert page.locator("[data-testid=seal-section]").count() == 0  # nothing left to seal
+    assert all(
+        e.parties.get(role=Party.Role.ENTERPRISE).status == Party.Status.SIGNED
+        for e in Envelope.objects.filter(batch=batch)
+    )

@@ -65,6 +65,8 @@ def test_lcl_art10_contract_is_sealed_then_signed_by_the_worker_and_recorded(sho
     assert Notification.objects.filter(recipient=shop.hr, title__contains="待盖章").exists()
 
     services.seal(envelope, user=shop.hr, otp_token=totp_code(shop.hr))
+    # Sealed: the 待盖章 to-do leaves HR's inbox.
+    assert not Notification.objects.filter(title__contains="待盖章").exists()
     deliver_pending()
     worker_party.refresh_from_db()
     assert worker_party.status == Party.Status.READY

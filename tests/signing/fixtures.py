@@ -6,12 +6,13 @@ from functools import cache
 
 import pytest
 import typst
+from django.conf import settings
 
-FONTS = ["/usr/share/fonts/opentype/noto"]
+FONTS = [str(d) for d in settings.ACCORD_FONT_DIRS]  # Debian's Noto CJK, or npm's Noto Serif SC
 
 CONTRACT = """
 #set page(paper: "a4", margin: 2cm)
-#set text(font: "Noto Serif CJK SC", size: 11pt, lang: "zh")
+#set text(font: ("Noto Serif CJK SC", "Noto Serif SC"), size: 11pt, lang: "zh")
 = 劳动合同书
 甲方（用人单位）：深圳市福田区测试科技有限公司 \\
 乙方（劳动者）：张三

@@ -36,9 +36,12 @@ def wait_until(condition: Callable[[], T], what: str, deadline: float = READY_DE
 
 
 @contextmanager
-def accord_process(*args: str, ready: str) -> Iterator[re.Match[str]]:
-    """Run ``python -m accord ARGS``; yield the match of ``ready`` on its first output line.
+def accord_process(
+    *args: str, ready: str, env: dict[str, str] | None = None
+) -> Iterator[re.Match[str]]:
+    """Run ``python -m accord ARGS``; yield the match of ``ready`` on the first line showing it.
 
+    ``env``: the process's environment (default: this one's).
     Fails at once if the process exits before it is ready, with what it printed.
     """
     proc = subprocess.Popen(
@@ -46,6 +49,7 @@ def accord_process(*args: str, ready: str) -> Iterator[re.Match[str]]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=env,
     )
     assert proc.stdout is not None
     lines: list[str] = []

@@ -8,6 +8,7 @@ import secrets
 from django.conf import settings
 from django.utils import timezone
 
+from accord.core.models import Notification
 from accord.core.notifications import request_notification, send_sms
 from accord.envelopes import errors
 from accord.envelopes.models import Envelope, Party
@@ -51,10 +52,27 @@ def notify_party(event) -> None:
     for user in _sealers(party):
         request_notification(
             user,
-            f"{reminder}待盖章：{envelope.title}",
+            f"{reminder}{SEAL_REQUEST}{envelope.title}",
             f"{envelope.number}",
-            f"/envelopes/{envelope.public_id}/",
+            seal_request_link(envelope),
         )
+
+
+SEAL_REQUEST = "待盖章："  # the title of an HR inbox notice asking for the enterprise seal
+
+
+def seal_request_link(envelope: Envelope) -> str:
+    return f"/envelopes/{envelope.public_id}/"
+
+
+def clear_seal_requests(envelope: Envelope) -> int:
+    """Once the envelope is sealed its 待盖章 notices leave every HR inbox: a done to-do is no
+    message (the audit log keeps the act). A notice delivered later is never written: the
+    party is no longer ready (``notify_party``)."""
+    deleted, _ = Notification.objects.filter(
+        link=seal_request_link(envelope), title__contains=SEAL_REQUEST
+    ).delete()
+    return deleted
 
 
 def _sealers(party: Party) -> list:

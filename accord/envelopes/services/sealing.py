@@ -13,6 +13,7 @@ from accord.core.errors import AccordError
 from accord.envelopes import policy
 from accord.envelopes.models import Envelope, Party
 from accord.envelopes.services.base import enterprise_party, locked
+from accord.envelopes.services.notices import clear_seal_requests
 from accord.envelopes.services.sending import mark_signed, store_signed
 from accord.identity.auth import check_totp
 from accord.seals import services as seals
@@ -67,6 +68,7 @@ def seal(
         for doc, signed in results:
             store_signed(doc, party, signed)
         mark_signed(envelope, party, user)
+        clear_seal_requests(envelope)
     return envelope
 
 

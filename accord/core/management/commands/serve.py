@@ -48,6 +48,13 @@ class Command(BaseCommand):
             "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
         )
         parser.add_argument(
+            "--threads",
+            type=int,
+            default=int(os.environ.get("ACCORD_WEB_THREADS", "8")),
+            help="threads per web worker (gunicorn gthread): an idle or slow connection holds "
+            "one thread for a few seconds at most, never a whole worker",
+        )
+        parser.add_argument(
             "--task-workers",
             type=int,
             default=None,
@@ -77,6 +84,17 @@ class Command(BaseCommand):
             f"{opts['host']}:{opts['port']}",
             "--workers",
             str(opts["workers"]),
+            # Threaded workers: a browser's idle (pre-)connection waits in the worker's poller,
+            # not in a sync worker's only request slot (one such socket stalled a sync worker
+            # until gunicorn killed it: WORKER TIMEOUT).
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(opts["threads"]),
+            "--timeout",
+            "60",
+            "--keep-alive",
+            "5",
             "--access-logfile",
             "-",
             "--graceful-timeout",
