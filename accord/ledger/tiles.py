@@ -66,6 +66,42 @@ def tile_path(level: int, index: int, width: int = TILE_WIDTH) -> str:
     return f"tile/{level}/{encoded}{suffix}"
 
 
+def entries_path(index: int, width: int = TILE_WIDTH) -> str:
+    """tlog-tiles path of an entry bundle: ``tile/entries/<N>[.p/<W>]``."""
+    return "tile/entries/" + tile_path(0, index, width)[len("tile/0/") :]
+
+
+MAX_ENTRY_SIZE = 0xFFFF  # an entry bundle prefixes each entry with a big-endian uint16 length
+
+
+def encode_bundle(entries: Iterable[bytes]) -> bytes:
+    """An entry bundle: each entry as a big-endian uint16 length and its bytes (tlog-tiles)."""
+    out = bytearray()
+    for data in entries:
+        size = len(data)
+        if size > MAX_ENTRY_SIZE:
+            raise ValueError("an entry in a bundle is at most 65,535 bytes")
+        out += size.to_bytes(2, "big")
+        out += data
+    return bytes(out)
+
+
+def decode_bundle(blob: bytes) -> list[bytes]:
+    """The entries of a bundle; ValueError if the bytes are not a well-formed bundle."""
+    entries = []
+    at, end = 0, len(blob)
+    while at < end:
+        if at + 2 > end:
+            raise ValueError("truncated entry length")
+        size = int.from_bytes(blob[at : at + 2], "big")
+        at += 2
+        if at + size > end:
+            raise ValueError("truncated entry")
+        entries.append(bytes(blob[at : at + size]))
+        at += size
+    return entries
+
+
 def parse_tile_index(encoded: str) -> int:
     """Inverse of the index part of :func:`tile_path` (``x001/x234/067`` -> 1234067)."""
     parts = encoded.split("/")
@@ -214,9 +250,9 @@ class TileAppender:
             row = edge[level]
             if row:
                 count = self.tree_size >> (TILE_HEIGHT * level)
-                written.append(
-                    Tile(level, count // TILE_WIDTH, len(row), b"".join(row), interior_of(row))
-                )
+                # No stored interior for a partial tile: it changes with every batch, and a
+                # proof recomputes a partial tile's nodes from its (< 256) hashes cheaply.
+                written.append(Tile(level, count // TILE_WIDTH, len(row), b"".join(row)))
         return written
 
     def root(self) -> bytes:

@@ -20,8 +20,9 @@ import pytest
 from accord.ledger import bundle as bundles
 from accord.ledger import checkpoints, merkle, note, services, storage
 from accord.ledger.checkpoints import add_checkpoint_request, collect_cosignatures, log_signer
-from accord.ledger.models import Cosignature, Entry, Witness, WitnessRefusal
+from accord.ledger.models import Cosignature, Witness, WitnessRefusal
 
+from . import helpers
 from .helpers import demo_items
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,7 +126,7 @@ def test_two_witnesses_cosign_a_growing_log_and_catch_a_fork(witnesses, client, 
     # checked with a quorum of 2 verifies offline.
     text = checkpoints.cosigned_text(checkpoints.latest_checkpoint())
     assert len(note.SignedNote.parse(text).signatures) == 3
-    leaves = [bytes(h) for h in Entry.objects.order_by("index").values_list("leaf_hash", flat=True)]
+    leaves = helpers.all_leaf_hashes()
     honest = services.bundle_for(index=42)
     result = bundles.verify_bundle(
         honest, checkpoints.log_verifier().vkey, [w.vkey for w in witnesses], quorum=2
@@ -187,7 +188,7 @@ def test_log_records_a_refusal(witnesses):
     when the real log reaches 120 it cannot prove consistency with what that witness saw.
     """
     collect_cosignatures()
-    leaves = [bytes(h) for h in Entry.objects.order_by("index").values_list("leaf_hash", flat=True)]
+    leaves = helpers.all_leaf_hashes()
     honest_ext = leaves + [merkle.leaf_hash(f"other {i}".encode()) for i in range(20)]
     signer = log_signer()
     body = note.Checkpoint(signer.name, len(honest_ext), merkle.root_hash(honest_ext)).body()
