@@ -19,9 +19,11 @@ HTTP (tlog-witness): ``POST /add-checkpoint`` with the body ::
 
     <signed checkpoint note>
 
-Answers: 200 with the cosignature line; 409 ``text/x.tlog.size`` with the witness's size when
-``old`` is wrong; 403 unknown log or bad signature; 400 malformed request or a rollback;
-422 a consistency proof that does not verify (a fork). ``GET /state`` shows the state.
+Answers (C2SP tlog-witness): 200 with the cosignature line(s); 409 ``text/x.tlog.size`` with
+the witness's size when ``old`` is not the size it last cosigned, or when the checkpoint has
+that size but another root; 404 unknown log (origin); 403 no valid signature by the log's key;
+400 malformed request or ``old`` above the checkpoint's size; 422 a consistency proof that does
+not verify (a fork, kept as evidence). ``GET /state`` shows the state.
 
 Run it as ``accord witness --port N --key-file F --state S --log-key VKEY`` (its own process
 and port), or ``python -m accord.ledger.witness`` with the same options.
@@ -94,12 +96,18 @@ class WitnessState:
             self.save()
 
     def save(self) -> None:
+        """Atomically: write a temporary file, fsync it, rename it over, fsync the directory."""
         tmp = self.path.with_suffix(self.path.suffix + ".tmp")
         with open(tmp, "w") as f:
             json.dump(self.data, f, indent=1, sort_keys=True)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path)
+        fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def latest(self, origin: str) -> tuple[int, bytes | None]:
         entry = self.data["logs"].get(origin)
@@ -155,8 +163,8 @@ class Witness:
             proof = [base64.b64decode(line, validate=True) for line in lines[1:]]
         except (binascii.Error, ValueError):
             raise Refused(400, "proof lines must be base64") from None
-        if any(len(p) != merkle.HASH_SIZE for p in proof) or len(proof) > 64:
-            raise Refused(400, "proof hashes must be 32 bytes")
+        if any(len(p) != merkle.HASH_SIZE for p in proof) or len(proof) > 63:
+            raise Refused(400, "proof lines must be base64 32-byte hashes, at most 63 of them")
         try:
             signed = note.SignedNote.parse(checkpoint_text)
             cp = note.Checkpoint.parse(signed.body)
@@ -164,21 +172,36 @@ class Witness:
             raise Refused(400, f"malformed checkpoint: {exc}") from None
         log_key = self.logs.get(cp.origin)
         if log_key is None:
-            raise Refused(403, f"unknown log {cp.origin!r}")
+            raise Refused(404, f"unknown log {cp.origin!r}")
+        # Signatures by other keys are ignored; one valid signature by the log's key is needed.
         sig = signed.find(log_key)
         if sig is None or note.verify_signature(signed.body, sig, log_key) is None:
             raise Refused(403, "checkpoint is not signed by the log's key")
+        if old > cp.size:
+            with self.state.lock:
+                size, _root = self.state.latest(cp.origin)
+                if cp.size < size:  # a validly signed smaller tree: keep it as evidence
+                    self.state.refuse(
+                        "rollback", cp.origin, f"size {cp.size} < cosigned {size}", checkpoint_text
+                    )
+            raise Refused(
+                400, f"rollback refused: old size {old} is above the checkpoint size {cp.size}"
+            )
 
         with self.state.lock:
             size, root = self.state.latest(cp.origin)
             if old != size:
                 raise Refused(409, f"{size}\n", "text/x.tlog.size")
-            if cp.size < size:
-                self.state.refuse(
-                    "rollback", cp.origin, f"size {cp.size} < cosigned {size}", checkpoint_text
-                )
+            if cp.size < size:  # unreachable (old == size <= cp.size), kept as a guard
                 raise Refused(400, f"rollback refused: checkpoint size {cp.size} is below {size}")
-            if size == 0:
+            if cp.size == size:
+                if root != cp.root_hash:
+                    self.state.refuse(
+                        "fork", cp.origin, f"size {size} with a different root", checkpoint_text
+                    )
+                    raise Refused(409, f"{size}\n", "text/x.tlog.size")
+                consistent = not proof
+            elif size == 0:
                 consistent = not proof
             else:
                 assert root is not None
