@@ -52,12 +52,13 @@ KEY_PREFIX = "PRIVATE+KEY+"
 # --- Keys -------------------------------------------------------------------------------------
 
 
-def write_key_file(path: Path, name: str) -> note.Signer:
-    """Create a cosigner key file (Go's private key format, type 0x04), readable by owner only."""
-    signer = note.Signer.generate(name, alg=note.ALG_COSIGNATURE_V1)
+def write_key_file(path: Path, name: str, alg: int = note.ALG_COSIGNATURE_V1) -> note.Signer:
+    """Create a cosigner key file (Go's private key format: type byte and 32-byte seed;
+    0x04 Ed25519 or 0x06 ML-DSA-44), readable by its owner only."""
+    signer = note.Signer.generate(name, alg=alg)
     text = (
         f"{KEY_PREFIX}{name}+{signer.verifier.key_id.hex()}+"
-        f"{base64.b64encode(bytes([note.ALG_COSIGNATURE_V1]) + signer.seed).decode()}\n"
+        f"{base64.b64encode(bytes([alg]) + signer.seed).decode()}\n"
     )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -72,9 +73,9 @@ def read_key_file(path: Path) -> note.Signer:
     name, _, rest = text[len(KEY_PREFIX) :].partition("+")
     hex_id, _, b64 = rest.partition("+")
     raw = base64.b64decode(b64)
-    if len(raw) != 33 or raw[0] != note.ALG_COSIGNATURE_V1:
-        raise note.NoteError("a witness key is an Ed25519 cosignature/v1 (0x04) key")
-    signer = note.Signer.from_seed(name, raw[1:], alg=note.ALG_COSIGNATURE_V1)
+    if len(raw) != 33 or raw[0] not in note.COSIGNER_ALGS:
+        raise note.NoteError("a witness key is an Ed25519 (0x04) or ML-DSA-44 (0x06) cosigner key")
+    signer = note.Signer.from_seed(name, raw[1:], alg=raw[0])
     if signer.verifier.key_id.hex() != hex_id:
         raise note.NoteError("key file id does not match its key")
     return signer
@@ -293,6 +294,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state", required=True, type=Path, help="the witness's state file (JSON)")
     parser.add_argument("--log-key", action="append", default=[], help="vkey of a log to witness")
     parser.add_argument("--name", help="witness name, to create --key-file if it does not exist")
+    parser.add_argument(
+        "--alg",
+        choices=["ed25519", "ml-dsa-44"],
+        default="ed25519",
+        help="cosignature type of a new key: Ed25519 (0x04) or ML-DSA-44 (0x06, post-quantum)",
+    )
     parser.add_argument("--print-vkey", action="store_true", help="print the witness vkey and exit")
 
 
@@ -300,7 +307,8 @@ def run(opts: argparse.Namespace, out=sys.stdout) -> None:
     if not opts.key_file.exists():
         if not opts.name:
             raise SystemExit("--key-file does not exist; give --name to create it")
-        write_key_file(opts.key_file, opts.name)
+        alg = note.ALG_COSIGNATURE_MLDSA44 if opts.alg == "ml-dsa-44" else note.ALG_COSIGNATURE_V1
+        write_key_file(opts.key_file, opts.name, alg)
     signer = read_key_file(opts.key_file)
     if opts.print_vkey:
         out.write(signer.verifier.vkey + "\n")
