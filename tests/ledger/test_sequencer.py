@@ -58,10 +58,10 @@ def test_concurrent_callers_share_one_transaction_and_one_checkpoint():
 
 
 def test_an_entry_already_in_the_log_or_in_the_queue_gets_its_index_back():
-    batcher = sequencer.Batcher(max_batch=4, max_delay_ms=60_000).start()
+    batcher = sequencer.Batcher(max_batch=3, max_delay_ms=60_000).start()
     try:
         items = helpers.demo_items(3)
-        twice = [items[0], items[1], items[2], items[0]]  # items[0] waits in the queue twice
+        twice = [items[0], items[1], items[2], items[0]]  # 3 distinct fill the batch of N = 3
         results = _submit_all(batcher, twice)
         assert results[0] == results[3]
         assert storage.tree_size() == 3

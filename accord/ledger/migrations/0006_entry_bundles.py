@@ -83,20 +83,12 @@ def convert(apps, schema_editor):
 
 
 PARTIAL_ONLY = """
-CREATE OR REPLACE FUNCTION ledger_partial_superseded_only() RETURNS trigger AS $$
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
 BEGIN
-  IF TG_OP = 'DELETE' AND OLD.width < 256 THEN
-    IF TG_TABLE_NAME = 'ledger_tile' AND EXISTS (
-        SELECT 1 FROM ledger_tile t WHERE t.level = OLD.level AND t.idx = OLD.idx
-        AND t.width > OLD.width
-        AND substring(t.hashes from 1 for octet_length(OLD.hashes)) = OLD.hashes) THEN
-      RETURN OLD;
-    END IF;
-    IF TG_TABLE_NAME = 'ledger_entrybundle' AND EXISTS (
-        SELECT 1 FROM ledger_entrybundle b WHERE b.idx = OLD.idx AND b.width > OLD.width
-        AND substring(b.data from 1 for octet_length(OLD.data)) = OLD.data) THEN
-      RETURN OLD;
-    END IF;
+  IF TG_OP = 'DELETE' AND OLD.width < 256 AND EXISTS (
+      SELECT 1 FROM {table} w WHERE {same} AND w.width > OLD.width
+      AND substring(w.{blob} from 1 for octet_length(OLD.{blob})) = OLD.{blob}) THEN
+    RETURN OLD;
   END IF;
   RAISE EXCEPTION 'ledger table % is append-only: % refused', TG_TABLE_NAME, TG_OP
     USING ERRCODE = 'insufficient_privilege';
@@ -104,16 +96,30 @@ END;
 $$ LANGUAGE plpgsql;
 """
 
+TABLES = {
+    "ledger_tile": (
+        "ledger_tile_partial_only",
+        "w.level = OLD.level AND w.idx = OLD.idx",
+        "hashes",
+    ),
+    "ledger_entrybundle": ("ledger_bundle_partial_only", "w.idx = OLD.idx", "data"),
+}
+
 
 def triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute("DROP TRIGGER IF EXISTS ledger_tile_append_only ON ledger_tile")
-    schema_editor.execute(PARTIAL_ONLY)
-    for table in ("ledger_tile", "ledger_entrybundle"):
+    schema_editor.execute(
+        "DROP TRIGGER IF EXISTS ledger_tile_append_only ON ledger_tile", params=None
+    )
+    for table, (function, same, blob) in TABLES.items():
+        schema_editor.execute(
+            PARTIAL_ONLY.format(function=function, table=table, same=same, blob=blob), params=None
+        )
         schema_editor.execute(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION ledger_partial_superseded_only()"
+            f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+            params=None,
         )
 
 
