@@ -282,7 +282,9 @@ ACCORD_LEDGER_ORIGIN = os.environ.get("ACCORD_LEDGER_ORIGIN", "accord.futian.exa
 ACCORD_LEDGER_SEQUENCER = os.environ.get(
     "ACCORD_LEDGER_SEQUENCER", "inline" if ACCORD_ENV == "test" else "auto"
 )
-ACCORD_LEDGER_SOCKET = os.environ.get("ACCORD_LEDGER_SOCKET", str(VAR_DIR / "ledger-sequencer.sock"))
+ACCORD_LEDGER_SOCKET = os.environ.get(
+    "ACCORD_LEDGER_SOCKET", str(VAR_DIR / "ledger-sequencer.sock")
+)
 ACCORD_LEDGER_BATCH_MAX = int(os.environ.get("ACCORD_LEDGER_BATCH_MAX", "256"))
 ACCORD_LEDGER_BATCH_DELAY_MS = float(os.environ.get("ACCORD_LEDGER_BATCH_DELAY_MS", "0"))
 ACCORD_LEDGER_CHECKPOINT_MS = float(os.environ.get("ACCORD_LEDGER_CHECKPOINT_MS", "100"))

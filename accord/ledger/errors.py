@@ -10,9 +10,11 @@ from accord.core.errors import AccordError, catalogue
 
 
 class LedgerUnavailable(AccordError):
-    """The sequencer is overloaded (back-pressure) or not reachable: retry later, nothing was lost."""
+    """The sequencer is overloaded (back-pressure) or not reachable: retry later, nothing was
+    written. 429 (Too Many Requests), the client error that says "retry": the house rule keeps
+    every declared error a 4xx."""
 
-    status = 503
+    status = 429
 
 
 E = catalogue("ledger")
@@ -26,6 +28,11 @@ ENTRY_TOO_LARGE = E.invalid(
     "ledger.entry_too_large",
     "存证条目过大：每条最多 {limit} 字节。",
     "A ledger entry is at most {limit} bytes.",
+)
+ENTRY_REJECTED = E.invalid(
+    "ledger.entry_rejected",
+    "存证系统拒绝了该条目：{reason}",
+    "The evidence ledger refused the entry: {reason}",
 )
 SEQUENCER_BUSY = E.declare(
     "ledger.sequencer_busy",

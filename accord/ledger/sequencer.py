@@ -14,7 +14,7 @@ the batch is durable, and, when it asks, once a signed checkpoint includes it.
   checks its queue, the entries of the not-yet-indexed tail it holds in memory, and the
   look-up index.
 * **Back-pressure**: more than ``max_pending`` entries waiting -> ``ledger.sequencer_busy``
-  (503); the caller may retry, nothing was written.
+  (429); the caller may retry, nothing was written.
 * **Checkpoints** are signed with a batch when ``checkpoint_interval_ms`` has passed since the
   last one or a caller in the batch waits for one, else by a timer once the interval is up.
 * **Crash safety** is the storage's: a batch is one transaction, so kill -9 at any moment
@@ -25,7 +25,7 @@ the batch is durable, and, when it asks, once a signed checkpoint includes it.
 
 Modes (setting ``ACCORD_LEDGER_SEQUENCER``): ``auto`` -- the sequencer process on the socket
 ``ACCORD_LEDGER_SOCKET`` when it runs (``accord ledger sequencer``), else a sequencer thread in
-this process; ``socket`` -- the process only (503 when it is down); ``thread``; ``inline`` --
+this process; ``socket`` -- the process only (429, retry, when it is down); ``thread``; ``inline`` --
 append in the caller's own connection and transaction (tests and one-off scripts).
 """
 
@@ -46,10 +46,11 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from accord.core.errors import AccordError
 from accord.ledger import index as lookup
 from accord.ledger import merkle, storage
 from accord.ledger.entries import PreparedEntry
-from accord.ledger.errors import SEQUENCER_BUSY, SEQUENCER_UNAVAILABLE
+from accord.ledger.errors import ENTRY_REJECTED, SEQUENCER_BUSY, SEQUENCER_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -433,11 +434,7 @@ class SocketClient:
         if status == 1:
             raise SEQUENCER_BUSY()
         if status == 3:
-            from accord.core.errors import InvalidInput
-
-            raise InvalidInput(
-                "ledger.entry_rejected", "条目被拒绝。", reply[9:].decode(), "entries"
-            )
+            raise ENTRY_REJECTED("entries", reason=reply[9:].decode("utf-8", "replace")[:500])
         raise SEQUENCER_UNAVAILABLE()
 
     def close(self) -> None:
@@ -458,7 +455,6 @@ def _client() -> SocketClient:
 
 def serve(path: Path, batcher: Batcher, ready=None) -> None:
     """Run the sequencer process: accept connections on ``path`` until interrupted."""
-    from accord.core.errors import AccordError
 
     class Handler(socketserver.BaseRequestHandler):
         def handle(self) -> None:

@@ -94,7 +94,7 @@ def test_waiting_for_the_checkpoint_returns_a_provable_index():
     assert merkle.verify_inclusion(leaf, index, latest.tree_size, proof, latest.root_hash)
 
 
-def test_too_much_in_flight_is_refused_with_503_and_nothing_is_lost():
+def test_too_much_in_flight_is_refused_with_429_and_nothing_is_lost():
     batcher = sequencer.Batcher(max_pending=1)  # not started yet: nothing is integrated
     first = helpers.demo_items(1)[0]
     done: list[int] = []
@@ -103,7 +103,7 @@ def test_too_much_in_flight_is_refused_with_503_and_nothing_is_lost():
     wait_until(lambda: len(batcher.pending) == 1, "the first entry queued")
     with pytest.raises(AccordError) as err:
         batcher.submit(helpers.demo_items(1, start=1)[0])
-    assert err.value.code == "ledger.sequencer_busy" and err.value.status == 503
+    assert err.value.code == "ledger.sequencer_busy" and err.value.status == 429
     batcher.start()
     waiter.join()
     batcher.stop()
