@@ -66,7 +66,10 @@ class Command(BaseCommand):
         task_workers = opts["task_workers"] or (
             1 if connection.vendor == "sqlite" else max(1, os.cpu_count() or 1)
         )
-        procs = [subprocess.Popen(web_cmd)]
+        # The evidence ledger's sequencer: web processes and task workers hand it their entries,
+        # so appends from all of them are grouped into shared transactions (docs/ledger.md).
+        procs = [subprocess.Popen([*accord, "ledger", "sequencer"])]
+        procs.append(subprocess.Popen(web_cmd))
         procs += [subprocess.Popen(worker_cmd) for _ in range(task_workers)]
         self.stdout.write(
             self.style.SUCCESS(

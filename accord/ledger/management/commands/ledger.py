@@ -215,10 +215,17 @@ class Command(BaseCommand):
                 time.sleep(opts["pause"])
 
     def do_sequencer(self, opts):
+        import signal
+
         from accord.ledger import sequencer
 
         path = Path(opts["socket"]) if opts["socket"] else sequencer.socket_path()
         batcher = sequencer.Batcher(**sequencer.batcher_options()).start()
+
+        def terminate(*_):
+            raise KeyboardInterrupt  # finish the batch in hand, remove the socket, exit
+
+        signal.signal(signal.SIGTERM, terminate)
 
         def ready():
             self.stdout.write(f"ledger sequencer listening on {path}")
