@@ -346,3 +346,18 @@ ACCORD_PUBLIC_URL = os.environ.get("ACCORD_PUBLIC_URL", "http://127.0.0.1:8000")
 
 if ACCORD_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The evidence ledger's sequencer (accord/ledger/sequencer.py): "auto" uses the sequencer
+# process (`accord ledger sequencer`) on ACCORD_LEDGER_SOCKET when it runs, else a sequencer
+# thread in each process; tests append inline, in the test's own transaction.
+ACCORD_LEDGER_ORIGIN = os.environ.get("ACCORD_LEDGER_ORIGIN", "accord.futian.example/ledger")
+ACCORD_LEDGER_SEQUENCER = os.environ.get(
+    "ACCORD_LEDGER_SEQUENCER", "inline" if ACCORD_ENV == "test" else "auto"
+)
+ACCORD_LEDGER_SOCKET = os.environ.get(
+    "ACCORD_LEDGER_SOCKET", str(VAR_DIR / "ledger-sequencer.sock")
+)
+ACCORD_LEDGER_BATCH_MAX = int(os.environ.get("ACCORD_LEDGER_BATCH_MAX", "256"))
+ACCORD_LEDGER_BATCH_DELAY_MS = float(os.environ.get("ACCORD_LEDGER_BATCH_DELAY_MS", "0"))
+ACCORD_LEDGER_CHECKPOINT_MS = float(os.environ.get("ACCORD_LEDGER_CHECKPOINT_MS", "100"))
+ACCORD_LEDGER_MAX_PENDING = int(os.environ.get("ACCORD_LEDGER_MAX_PENDING", "20000"))

@@ -354,7 +354,7 @@ def main() -> int:
             setup_django(env)
             from django.db import connection
 
-            from accord.envelopes import batch_send, batches
+            from accord.envelopes import batches
             from accord.envelopes.models import Batch, Envelope
 
             enterprise, hr = world()

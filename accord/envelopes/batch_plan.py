@@ -263,4 +263,3 @@ def plan(batch: Batch, rows: list[dict[str, Any]]) -> Plan:
     """The chunk's rows checked; they are rendered by ``batch_send.render``, outside the
     chunk's transaction."""
     return check_rows(batch, rows)
-    return Plan(planned, failures, skipped)

@@ -8,8 +8,9 @@ comes from ``ACCORD_LEDGER_ORIGIN``.
 Witnessing follows C2SP tlog-witness: the log POSTs ``/add-checkpoint`` with the size the
 witness last cosigned (``old N``), a consistency proof from that size, and the new signed
 checkpoint; the witness answers with its cosignature line, 409 with its own size when the log
-guessed the old size wrong, or refuses (422 bad proof = fork, 400 rollback, 403 unknown
-log). The log keeps every cosignature and every refusal.
+guessed the old size wrong (or holds another root for that very size), or refuses (422 bad
+proof = fork, 400 rollback, 404 unknown log, 403 bad signature). The log keeps every
+cosignature and every refusal.
 """
 
 from __future__ import annotations
@@ -201,6 +202,8 @@ def collect_cosignatures(cp: Checkpoint | None = None) -> list[WitnessOutcome]:
                 continue
             break
         text = answer.decode("utf-8", "replace")
+        if status == 409 and text.strip() == str(old) and old == cp.tree_size:
+            text = f"{text.strip()}: the witness holds another root for this size (a fork)"
         outcome = _record(cp, witness.name, verifier, status, text)
         outcomes.append(outcome)
     return outcomes

@@ -6,7 +6,16 @@ entry's fields answer ``ledger.invalid_<field>`` (one code per field, built in `
 
 from __future__ import annotations
 
-from accord.core.errors import catalogue
+from accord.core.errors import AccordError, catalogue
+
+
+class LedgerUnavailable(AccordError):
+    """The sequencer is overloaded (back-pressure) or not reachable: retry later, nothing was
+    written. 429 (Too Many Requests), the client error that says "retry": the house rule keeps
+    every declared error a 4xx."""
+
+    status = 429
+
 
 E = catalogue("ledger")
 
@@ -14,6 +23,28 @@ UNKNOWN_TYPE = E.invalid("ledger.unknown_type", "未知的存证类型。", "Unk
 EMPTY_BATCH = E.invalid("ledger.empty_batch", "批次为空。", "The batch is empty.")
 BATCH_TOO_LARGE = E.invalid(
     "ledger.batch_too_large", "批次过大：每批最多 {limit} 条。", "At most {limit} entries a batch."
+)
+ENTRY_TOO_LARGE = E.invalid(
+    "ledger.entry_too_large",
+    "存证条目过大：每条最多 {limit} 字节。",
+    "A ledger entry is at most {limit} bytes.",
+)
+ENTRY_REJECTED = E.invalid(
+    "ledger.entry_rejected",
+    "存证系统拒绝了该条目：{reason}",
+    "The evidence ledger refused the entry: {reason}",
+)
+SEQUENCER_BUSY = E.declare(
+    "ledger.sequencer_busy",
+    "存证系统繁忙，请稍后重试。",
+    "The evidence ledger is busy; please try again shortly.",
+    LedgerUnavailable,
+)
+SEQUENCER_UNAVAILABLE = E.declare(
+    "ledger.sequencer_unavailable",
+    "存证系统暂不可用，请稍后重试。",
+    "The evidence ledger is unavailable; please try again shortly.",
+    LedgerUnavailable,
 )
 INVALID_TREE_SIZE = E.invalid(
     "ledger.invalid_tree_size", "树大小应为正整数。", "The tree size must be a positive integer."

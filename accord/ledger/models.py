@@ -15,27 +15,63 @@ from accord.core.crypto import EncryptedTextField
 from accord.core.models import AppendOnlyModel
 
 
-class Entry(AppendOnlyModel):
-    """One leaf of the log. ``data`` is exactly the leaf bytes; ``leaf_hash`` = SHA-256(0x00 || data)."""
+class EntryBundle(AppendOnlyModel):
+    """A C2SP tlog-tiles *entry bundle*: entries ``256 * index ..`` as uint16-length-prefixed bytes.
 
-    index = models.BigIntegerField(primary_key=True, db_column="idx")
-    kind = models.CharField(max_length=40)  # not indexed: nothing looks entries up by type
+    ``data`` is exactly the file served at ``tile/entries/<N>[.p/<W>]``; entry ``i`` of the
+    bundle hashes (RFC 9162 leaf hash) to hash ``i`` of level-0 tile ``N``. A partial bundle
+    (width < 256) is replaced by a wider one in the batch that extends it; the database lets a
+    partial row be deleted only once a wider row holding the same bytes as a prefix exists.
+    """
+
+    index = models.BigIntegerField(db_column="idx")
+    width = models.PositiveSmallIntegerField()
     data = models.BinaryField()
-    leaf_hash = models.BinaryField(max_length=32)
-    # The first 8 bytes of leaf_hash as a signed integer: the look-up key by hash. An integer
-    # index is a third the size of one on the 32-byte hash, and random inserts into that index
-    # are the main cost of an append (see docs/decisions/0002-ledger-design.md).
-    leaf_key = models.BigIntegerField(null=True, db_index=True)
-    appended_at = models.DateTimeField(auto_now_add=True)
-    # Salts and values of the personal fields (see entries.py), encrypted: never public.
-    disclosures = EncryptedTextField(blank=True, default="")
 
     class Meta:
-        ordering = ["index"]
-        verbose_name = _("存证条目")
+        constraints = [
+            models.UniqueConstraint(fields=["index", "width"], name="ledger_bundle_once")
+        ]
+        verbose_name = _("条目包")
 
     def __str__(self) -> str:
-        return f"#{self.index} {self.kind}"
+        return f"entries {self.index} ({self.width})"
+
+
+class EntryDisclosure(AppendOnlyModel):
+    """Salts and values of an entry's personal fields (see entries.py), encrypted: never public.
+
+    Only entries with personal fields have a row, so the append path of the common entry kinds
+    writes no row per entry at all.
+    """
+
+    index = models.BigIntegerField(primary_key=True, db_column="idx")
+    disclosures = EncryptedTextField()
+
+
+class LeafIndex(models.Model):
+    """The compact look-up index: hash -> entry index, one row per bucket *run*, not per entry.
+
+    ``records`` is a sorted array of 14-byte records (8-byte hash prefix, 6-byte big-endian
+    entry index) of the hashes whose first two bytes are ``bucket``. ``kind`` 0 indexes leaf
+    hashes, 1 the ``document_sha256`` of entries that carry one. Runs of one bucket are merged
+    as they accumulate (see index.py). Derived data: rebuilt from the bundles at any time, so
+    it is not append-only, and every hit is confirmed against the tiles or the bundle.
+    """
+
+    kind = models.PositiveSmallIntegerField()
+    bucket = models.IntegerField()
+    tier = models.PositiveSmallIntegerField(default=0)
+    records = models.BinaryField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "bucket"], name="ledger_leafindex_bucket")]
+
+
+class IndexState(models.Model):
+    """How many leading entries the look-up index covers (one row)."""
+
+    indexed_size = models.BigIntegerField(default=0)
 
 
 class Tile(AppendOnlyModel):

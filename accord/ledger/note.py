@@ -31,6 +31,10 @@ from accord.ledger.merkle import HASH_SIZE
 
 ALG_ED25519 = 0x01
 ALG_COSIGNATURE_V1 = 0x04
+ALG_COSIGNATURE_MLDSA44 = 0x06  # tlog-cosignature, ML-DSA-44 (FIPS 204), post-quantum
+MLDSA44_PUBLIC_KEY = 1312
+MLDSA44_SIGNATURE = 2420
+COSIGNER_ALGS = (ALG_COSIGNATURE_V1, ALG_COSIGNATURE_MLDSA44)
 SIGNATURE_DASH = "\u2014"  # — EM DASH, as signed-note requires
 MAX_SIGNATURES = 100
 
@@ -86,8 +90,16 @@ class Verifier:
             raise NoteError("a verifier key is <name>+<hex key id>+<base64 key>")
         _check_name(name)
         raw = _unb64(b64)
-        if len(raw) != 33 or raw[0] not in (ALG_ED25519, ALG_COSIGNATURE_V1):
-            raise NoteError("only Ed25519 (0x01) and cosignature/v1 (0x04) keys are supported")
+        sizes = {
+            ALG_ED25519: 32,
+            ALG_COSIGNATURE_V1: 32,
+            ALG_COSIGNATURE_MLDSA44: MLDSA44_PUBLIC_KEY,
+        }
+        if not raw or sizes.get(raw[0]) != len(raw) - 1:
+            raise NoteError(
+                "only Ed25519 (0x01), cosignature/v1 (0x04) and ML-DSA-44 cosigner (0x06) keys "
+                "are supported"
+            )
         verifier = cls(name, raw[0], raw[1:])
         if verifier.key_id.hex() != hex_id.lower():
             raise NoteError("verifier key id does not match its name and key")
@@ -95,6 +107,11 @@ class Verifier:
 
     def _ed25519(self) -> Ed25519PublicKey:
         return Ed25519PublicKey.from_public_bytes(self.public_key)
+
+    def _mldsa44(self):
+        from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA44PublicKey
+
+        return MLDSA44PublicKey.from_public_bytes(self.public_key)
 
 
 @dataclass(frozen=True)
@@ -108,17 +125,28 @@ class Signer:
     @classmethod
     def generate(cls, name: str, alg: int = ALG_ED25519) -> Signer:
         _check_name(name)
+        if alg == ALG_COSIGNATURE_MLDSA44:
+            from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA44PrivateKey
+
+            return cls(name, MLDSA44PrivateKey.generate(), alg)  # type: ignore[arg-type]
         return cls(name, Ed25519PrivateKey.generate(), alg)
 
     @classmethod
     def from_seed(cls, name: str, seed: bytes, alg: int = ALG_ED25519) -> Signer:
+        """An Ed25519 key from its 32-byte seed, or an ML-DSA-44 key from its 32-byte seed."""
         _check_name(name)
+        if alg == ALG_COSIGNATURE_MLDSA44:
+            from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA44PrivateKey
+
+            return cls(name, MLDSA44PrivateKey.from_seed_bytes(seed), alg)  # type: ignore[arg-type]
         return cls(name, Ed25519PrivateKey.from_private_bytes(seed), alg)
 
     @property
     def seed(self) -> bytes:
         from cryptography.hazmat.primitives import serialization
 
+        if self.alg == ALG_COSIGNATURE_MLDSA44:
+            return self.private_key.private_bytes_raw()
         return self.private_key.private_bytes(
             serialization.Encoding.Raw,
             serialization.PrivateFormat.Raw,
@@ -244,13 +272,35 @@ def _cosigned_message(body: str, timestamp: int) -> bytes:
     return f"cosignature/v1\ntime {timestamp}\n".encode() + body.encode("utf-8")
 
 
+def _mldsa_message(cosigner: str, body: str, timestamp: int) -> bytes:
+    """tlog-cosignature ML-DSA-44 ``cosigned_message``: a checkpoint is the subtree [0, size)."""
+    cp = Checkpoint.parse(body)
+    name, origin = cosigner.encode(), cp.origin.encode()
+    if not (0 < len(name) < 256 and 0 < len(origin) < 256):
+        raise NoteError("cosigner name and origin must be 1..255 bytes")
+    return (
+        b"subtree/v1\n\x00"
+        + bytes([len(name)])
+        + name
+        + struct.pack(">Q", timestamp)
+        + bytes([len(origin)])
+        + origin
+        + struct.pack(">QQ", 0, cp.size)
+        + cp.root_hash
+    )
+
+
 def cosign(body: str, signer: Signer, timestamp: int) -> NoteSignature:
-    """A witness's tlog-cosignature/v1 over a checkpoint body at POSIX ``timestamp``."""
-    if signer.alg != ALG_COSIGNATURE_V1:
-        raise NoteError("a cosigner key has signature type 0x04")
+    """A witness's cosignature over a checkpoint body at POSIX ``timestamp`` (tlog-cosignature):
+    Ed25519 cosignature/v1 (type 0x04) or ML-DSA-44 (type 0x06)."""
+    if signer.alg not in COSIGNER_ALGS:
+        raise NoteError("a cosigner key has signature type 0x04 or 0x06")
     if not 0 <= timestamp < 2**63:
         raise NoteError("cosignature timestamp out of range")
-    sig = signer.private_key.sign(_cosigned_message(body, timestamp))
+    if signer.alg == ALG_COSIGNATURE_MLDSA44:
+        sig = signer.private_key.sign(_mldsa_message(signer.name, body, timestamp))
+    else:
+        sig = signer.private_key.sign(_cosigned_message(body, timestamp))
     return NoteSignature(signer.name, signer.verifier.key_id, struct.pack(">Q", timestamp) + sig)
 
 
@@ -269,6 +319,13 @@ def verify_signature(body: str, sig: NoteSignature, verifier: Verifier) -> int |
                 return None
             (timestamp,) = struct.unpack(">Q", sig.signature[:8])
             verifier._ed25519().verify(sig.signature[8:], _cosigned_message(body, timestamp))
+            return timestamp
+        if verifier.alg == ALG_COSIGNATURE_MLDSA44:
+            if len(sig.signature) != 8 + MLDSA44_SIGNATURE:
+                return None
+            (timestamp,) = struct.unpack(">Q", sig.signature[:8])
+            message = _mldsa_message(verifier.name, body, timestamp)
+            verifier._mldsa44().verify(sig.signature[8:], message)
             return timestamp
     except (InvalidSignature, ValueError):
         return None

@@ -16,17 +16,29 @@ from django.conf import settings
 
 from accord.core.models import AuditEntry
 from accord.ledger import bundle as bundles
-from accord.ledger import entries, storage
+from accord.ledger import entries, sequencer, storage
 from accord.ledger.checkpoints import cosigned_text
 from accord.ledger.errors import NO_CHECKPOINT, UNKNOWN_LEAF_HASH
-from accord.ledger.models import Checkpoint, Entry
+from accord.ledger.models import Checkpoint
 
 
-def record(kind: str, fields: dict[str, Any], personal: dict[str, str] | None = None) -> Entry:
-    """Validate and append one typed entry (its own batch, its own signed checkpoint)."""
+def record(
+    kind: str,
+    fields: dict[str, Any],
+    personal: dict[str, str] | None = None,
+    *,
+    wait_checkpoint: bool = True,
+) -> storage.StoredEntry:
+    """Validate and append one typed entry; returns once it is durable (with its index).
+
+    The entry goes to the sequencer (``sequencer.submit``), which commits it together with
+    the entries of other callers in its own transaction: the ledger lock is never held across
+    the caller's transaction. ``wait_checkpoint`` (the default) also waits for the signed
+    checkpoint that includes it, so a proof bundle can be made at once.
+    """
     item = entries.prepare(kind, fields, personal)
-    result = storage.append([item])
-    return Entry.objects.get(index=result.first_index)
+    index = sequencer.submit(item, wait_checkpoint=wait_checkpoint)
+    return storage.StoredEntry(index, item.data, "")
 
 
 def record_many(items: list[entries.PreparedEntry]) -> storage.AppendResult:
@@ -118,6 +130,6 @@ def audit_digest(day: date, fields: tuple[str, ...] = DIGEST_FIELDS) -> dict[str
     }
 
 
-def record_audit_digest(day: date) -> Entry:
+def record_audit_digest(day: date) -> storage.StoredEntry:
     """Append the daily digest of the audit log (run once a day, for the day before)."""
     return record("audit.daily_digest", audit_digest(day))

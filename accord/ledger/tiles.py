@@ -16,6 +16,7 @@ served and cached forever, and the same layout the Go ecosystem (sumdb, Tessera)
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -25,10 +26,10 @@ from accord.ledger.merkle import (
     NodeReader,
     decompose,
     fold,
-    node_hash,
     perfect_root,
 )
 
+_sha256 = hashlib.sha256
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
 
@@ -66,6 +67,42 @@ def tile_path(level: int, index: int, width: int = TILE_WIDTH) -> str:
     return f"tile/{level}/{encoded}{suffix}"
 
 
+def entries_path(index: int, width: int = TILE_WIDTH) -> str:
+    """tlog-tiles path of an entry bundle: ``tile/entries/<N>[.p/<W>]``."""
+    return "tile/entries/" + tile_path(0, index, width)[len("tile/0/") :]
+
+
+MAX_ENTRY_SIZE = 0xFFFF  # an entry bundle prefixes each entry with a big-endian uint16 length
+
+
+def encode_bundle(entries: Sequence[bytes]) -> bytes:
+    """An entry bundle: each entry as a big-endian uint16 length and its bytes (tlog-tiles)."""
+    if entries and max(map(len, entries)) > MAX_ENTRY_SIZE:
+        raise ValueError("an entry in a bundle is at most 65,535 bytes")
+    return b"".join(
+        [_U16[len(d)] + d if len(d) < 4096 else len(d).to_bytes(2, "big") + d for d in entries]
+    )
+
+
+_U16 = [n.to_bytes(2, "big") for n in range(4096)]
+
+
+def decode_bundle(blob: bytes) -> list[bytes]:
+    """The entries of a bundle; ValueError if the bytes are not a well-formed bundle."""
+    entries = []
+    at, end = 0, len(blob)
+    while at < end:
+        if at + 2 > end:
+            raise ValueError("truncated entry length")
+        size = int.from_bytes(blob[at : at + 2], "big")
+        at += 2
+        if at + size > end:
+            raise ValueError("truncated entry")
+        entries.append(bytes(blob[at : at + size]))
+        at += size
+    return entries
+
+
 def parse_tile_index(encoded: str) -> int:
     """Inverse of the index part of :func:`tile_path` (``x001/x234/067`` -> 1234067)."""
     parts = encoded.split("/")
@@ -88,8 +125,10 @@ def interior_levels(base: Sequence[bytes]) -> list[list[bytes]]:
     """The complete nodes above a tile's hashes: level j has ``len(base) >> j`` nodes (j = 1..8)."""
     levels = []
     row = list(base)
+    sha = _sha256
     while len(row) > 1:
-        row = [node_hash(row[i], row[i + 1]) for i in range(0, len(row) - 1, 2)]
+        # node_hash inlined: this is most of the hashing of an append.
+        row = [sha(b"\x01" + a + b).digest() for a, b in zip(row[0::2], row[1::2], strict=False)]
         levels.append(row)
     return levels
 
@@ -162,6 +201,15 @@ class TileAppender:
 
     tree_size: int = 0
     edge: list[list[bytes]] = field(default_factory=list)
+    # Roots of perfect runs of the edge rows, by level then (start, size): an edge row only
+    # grows until its tile completes, so a root once computed stays valid until then. Keeps
+    # the root of the tree after a small batch from re-hashing the whole partial tiles.
+    _roots: list[dict[tuple[int, int], bytes]] = field(default_factory=list, repr=False)
+
+    def copy(self) -> TileAppender:
+        return TileAppender(
+            self.tree_size, [list(r) for r in self.edge], [dict(c) for c in self._roots]
+        )
 
     @classmethod
     def load(cls, tree_size: int, fetch: TileFetcher) -> TileAppender:
@@ -188,42 +236,69 @@ class TileAppender:
         written: list[Tile] = []
         touched: set[int] = set()
         edge = self.edge
-        added = 0
-        for h in leaf_hashes:
-            added += 1
-            level, node = 0, h
-            while True:
-                if len(edge) <= level:
-                    edge.append([])
-                row = edge[level]
-                row.append(node)
-                touched.add(level)
-                if len(row) < TILE_WIDTH:
-                    break
-                count = (self.tree_size + added) >> (TILE_HEIGHT * level)
-                levels = interior_levels(row)
-                interior = b"".join(h for r in levels[: TILE_HEIGHT - 1] for h in r)
-                written.append(
-                    Tile(level, count // TILE_WIDTH - 1, TILE_WIDTH, b"".join(row), interior)
-                )
-                node = levels[-1][0]
-                edge[level] = []
-                level += 1
+        hashes = list(leaf_hashes)
+        added = len(hashes)
+        if not edge:
+            edge.append([])
+        # Level 0 takes the leaves in slices that fill its tile; each full tile's root goes one
+        # tile level up (rarely more than one hash a slice, so that part stays simple).
+        at = 0
+        done = self.tree_size
+        while at < added:
+            row = edge[0]
+            take = hashes[at : at + TILE_WIDTH - len(row)]
+            row.extend(take)
+            at += len(take)
+            done += len(take)
+            touched.add(0)
+            if len(row) == TILE_WIDTH:
+                self._complete(0, done, written, touched)
         self.tree_size += added
         for level in sorted(touched):
             row = edge[level]
             if row:
                 count = self.tree_size >> (TILE_HEIGHT * level)
-                written.append(
-                    Tile(level, count // TILE_WIDTH, len(row), b"".join(row), interior_of(row))
-                )
+                # No stored interior for a partial tile: it changes with every batch, and a
+                # proof recomputes a partial tile's nodes from its (< 256) hashes cheaply.
+                written.append(Tile(level, count // TILE_WIDTH, len(row), b"".join(row)))
         return written
+
+    def _complete(self, level: int, size: int, written: list[Tile], touched: set[int]) -> None:
+        """The edge row of ``level`` just reached 256 hashes (tree of ``size`` leaves): emit it
+        as a full tile and carry its root up, completing the levels above as they fill."""
+        edge = self.edge
+        while True:
+            row = edge[level]
+            count = size >> (TILE_HEIGHT * level)
+            levels = interior_levels(row)
+            interior = b"".join(h for r in levels[: TILE_HEIGHT - 1] for h in r)
+            written.append(
+                Tile(level, count // TILE_WIDTH - 1, TILE_WIDTH, b"".join(row), interior)
+            )
+            edge[level] = []
+            if level < len(self._roots):
+                self._roots[level].clear()
+            level += 1
+            if len(edge) <= level:
+                edge.append([])
+            edge[level].append(levels[-1][0])
+            touched.add(level)
+            if len(edge[level]) < TILE_WIDTH:
+                return
 
     def root(self) -> bytes:
         """The tree's root from the edge alone: every node of decompose(0, n) lies in it."""
         nodes = []
+        while len(self._roots) < len(self.edge):
+            self._roots.append({})
         for level, index in decompose(0, self.tree_size):
             tile_level, sub = divmod(level, TILE_HEIGHT)
             start = (index << sub) % TILE_WIDTH
-            nodes.append(perfect_root(self.edge[tile_level][start : start + (1 << sub)]))
+            key = (start, 1 << sub)
+            cache = self._roots[tile_level]
+            node = cache.get(key)
+            if node is None:
+                node = perfect_root(self.edge[tile_level][start : start + (1 << sub)])
+                cache[key] = node
+            nodes.append(node)
         return fold(nodes)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("proof/consistency", views.consistency_proof, name="consistency-proof"),
     path("entries/<int:index>", views.entry, name="entry"),
     path("bundle", views.bundle, name="bundle"),
+    path("tile/entries/<path:rest>", views.entry_bundle, name="entry-bundle"),
     path("tile/<int:level>/<path:rest>", views.tile, name="tile"),
 ]

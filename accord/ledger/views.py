@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import json
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -30,6 +29,26 @@ from accord.ledger.errors import (
 )
 from accord.ledger.models import Checkpoint, Witness
 from accord.ledger.tiles import TILE_WIDTH, parse_tile_index
+
+
+def _tile_address(rest: str) -> tuple[int, int]:
+    """``<N>[.p/<W>]`` of a tlog-tiles path -> (index, width); UNKNOWN_TILE if malformed."""
+    width = TILE_WIDTH
+    encoded = rest
+    if ".p/" in rest:
+        encoded, _, width_text = rest.partition(".p/")
+        if (
+            not width_text.isdigit()
+            or width_text != str(int(width_text))
+            or not 0 < int(width_text) < TILE_WIDTH
+        ):
+            raise UNKNOWN_TILE("tile")
+        width = int(width_text)
+    try:
+        return parse_tile_index(encoded), width
+    except ValueError:
+        raise UNKNOWN_TILE("tile") from None
+
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=5"
@@ -152,21 +171,23 @@ def consistency_proof(request: HttpRequest) -> HttpResponse:
 @ledger_view
 def entry(request: HttpRequest, index: int) -> HttpResponse:
     row = storage.get_entry(index)
-    data = bytes(row.data)
-    try:
-        body = json.loads(data)
-    except ValueError:
-        body = None
+    # An entry's time is that of the first signed checkpoint that includes it.
+    first = (
+        Checkpoint.objects.filter(tree_size__gt=index)
+        .order_by("tree_size")
+        .values_list("created_at", flat=True)
+        .first()
+    )
     return _json(
         {
             "index": row.index,
             "kind": row.kind,
-            "leaf_hash": bytes(row.leaf_hash).hex(),
-            "data": _b64(data),
-            "body": body,
-            "appended_at": row.appended_at.isoformat(),
+            "leaf_hash": row.leaf_hash.hex(),
+            "data": _b64(row.data),
+            "body": row.body,
+            "appended_at": first.isoformat() if first else None,
         },
-        IMMUTABLE,
+        IMMUTABLE if first else SHORT,
     )
 
 
@@ -180,19 +201,21 @@ def bundle(request: HttpRequest) -> HttpResponse:
 @ledger_view
 def tile(request: HttpRequest, level: int, rest: str) -> HttpResponse:
     """A tlog-tiles tile: ``/ledger/tile/<L>/<N>`` or ``/ledger/tile/<L>/<N>.p/<W>``."""
-    width = TILE_WIDTH
-    encoded = rest
-    if ".p/" in rest:
-        encoded, _, width_text = rest.partition(".p/")
-        if not width_text.isdigit() or not 0 < int(width_text) < TILE_WIDTH:
-            raise UNKNOWN_TILE("tile")
-        width = int(width_text)
-    try:
-        index = parse_tile_index(encoded)
-    except ValueError:
-        raise UNKNOWN_TILE("tile") from None
-    blob = storage.get_tile(level, index, width)
+    index, width = _tile_address(rest)
+    return _binary(storage.get_tile(level, index, width), width)
+
+
+@ledger_view
+def entry_bundle(request: HttpRequest, rest: str) -> HttpResponse:
+    """A tlog-tiles entry bundle: ``/ledger/tile/entries/<N>[.p/<W>]``."""
+    index, width = _tile_address(rest)
+    return _binary(storage.get_bundle(index, width), width)
+
+
+def _binary(blob: bytes, width: int) -> HttpResponse:
     response = HttpResponse(blob, content_type="application/octet-stream")
-    response["Cache-Control"] = IMMUTABLE if width == TILE_WIDTH else SHORT
+    # Full tiles and bundles never change; a partial one is a fixed prefix too, but may be
+    # dropped once the full one exists (tlog-tiles), so it is cached for a short time only.
+    response["Cache-Control"] = IMMUTABLE if width == TILE_WIDTH else MEDIUM
     response["Access-Control-Allow-Origin"] = "*"
     return response

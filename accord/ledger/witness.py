@@ -19,9 +19,11 @@ HTTP (tlog-witness): ``POST /add-checkpoint`` with the body ::
 
     <signed checkpoint note>
 
-Answers: 200 with the cosignature line; 409 ``text/x.tlog.size`` with the witness's size when
-``old`` is wrong; 403 unknown log or bad signature; 400 malformed request or a rollback;
-422 a consistency proof that does not verify (a fork). ``GET /state`` shows the state.
+Answers (C2SP tlog-witness): 200 with the cosignature line(s); 409 ``text/x.tlog.size`` with
+the witness's size when ``old`` is not the size it last cosigned, or when the checkpoint has
+that size but another root; 404 unknown log (origin); 403 no valid signature by the log's key;
+400 malformed request or ``old`` above the checkpoint's size; 422 a consistency proof that does
+not verify (a fork, kept as evidence). ``GET /state`` shows the state.
 
 Run it as ``accord witness --port N --key-file F --state S --log-key VKEY`` (its own process
 and port), or ``python -m accord.ledger.witness`` with the same options.
@@ -50,12 +52,13 @@ KEY_PREFIX = "PRIVATE+KEY+"
 # --- Keys -------------------------------------------------------------------------------------
 
 
-def write_key_file(path: Path, name: str) -> note.Signer:
-    """Create a cosigner key file (Go's private key format, type 0x04), readable by owner only."""
-    signer = note.Signer.generate(name, alg=note.ALG_COSIGNATURE_V1)
+def write_key_file(path: Path, name: str, alg: int = note.ALG_COSIGNATURE_V1) -> note.Signer:
+    """Create a cosigner key file (Go's private key format: type byte and 32-byte seed;
+    0x04 Ed25519 or 0x06 ML-DSA-44), readable by its owner only."""
+    signer = note.Signer.generate(name, alg=alg)
     text = (
         f"{KEY_PREFIX}{name}+{signer.verifier.key_id.hex()}+"
-        f"{base64.b64encode(bytes([note.ALG_COSIGNATURE_V1]) + signer.seed).decode()}\n"
+        f"{base64.b64encode(bytes([alg]) + signer.seed).decode()}\n"
     )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -70,9 +73,9 @@ def read_key_file(path: Path) -> note.Signer:
     name, _, rest = text[len(KEY_PREFIX) :].partition("+")
     hex_id, _, b64 = rest.partition("+")
     raw = base64.b64decode(b64)
-    if len(raw) != 33 or raw[0] != note.ALG_COSIGNATURE_V1:
-        raise note.NoteError("a witness key is an Ed25519 cosignature/v1 (0x04) key")
-    signer = note.Signer.from_seed(name, raw[1:], alg=note.ALG_COSIGNATURE_V1)
+    if len(raw) != 33 or raw[0] not in note.COSIGNER_ALGS:
+        raise note.NoteError("a witness key is an Ed25519 (0x04) or ML-DSA-44 (0x06) cosigner key")
+    signer = note.Signer.from_seed(name, raw[1:], alg=raw[0])
     if signer.verifier.key_id.hex() != hex_id:
         raise note.NoteError("key file id does not match its key")
     return signer
@@ -94,12 +97,18 @@ class WitnessState:
             self.save()
 
     def save(self) -> None:
+        """Atomically: write a temporary file, fsync it, rename it over, fsync the directory."""
         tmp = self.path.with_suffix(self.path.suffix + ".tmp")
         with open(tmp, "w") as f:
             json.dump(self.data, f, indent=1, sort_keys=True)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path)
+        fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def latest(self, origin: str) -> tuple[int, bytes | None]:
         entry = self.data["logs"].get(origin)
@@ -155,8 +164,8 @@ class Witness:
             proof = [base64.b64decode(line, validate=True) for line in lines[1:]]
         except (binascii.Error, ValueError):
             raise Refused(400, "proof lines must be base64") from None
-        if any(len(p) != merkle.HASH_SIZE for p in proof) or len(proof) > 64:
-            raise Refused(400, "proof hashes must be 32 bytes")
+        if any(len(p) != merkle.HASH_SIZE for p in proof) or len(proof) > 63:
+            raise Refused(400, "proof lines must be base64 32-byte hashes, at most 63 of them")
         try:
             signed = note.SignedNote.parse(checkpoint_text)
             cp = note.Checkpoint.parse(signed.body)
@@ -164,21 +173,36 @@ class Witness:
             raise Refused(400, f"malformed checkpoint: {exc}") from None
         log_key = self.logs.get(cp.origin)
         if log_key is None:
-            raise Refused(403, f"unknown log {cp.origin!r}")
+            raise Refused(404, f"unknown log {cp.origin!r}")
+        # Signatures by other keys are ignored; one valid signature by the log's key is needed.
         sig = signed.find(log_key)
         if sig is None or note.verify_signature(signed.body, sig, log_key) is None:
             raise Refused(403, "checkpoint is not signed by the log's key")
+        if old > cp.size:
+            with self.state.lock:
+                size, _root = self.state.latest(cp.origin)
+                if cp.size < size:  # a validly signed smaller tree: keep it as evidence
+                    self.state.refuse(
+                        "rollback", cp.origin, f"size {cp.size} < cosigned {size}", checkpoint_text
+                    )
+            raise Refused(
+                400, f"rollback refused: old size {old} is above the checkpoint size {cp.size}"
+            )
 
         with self.state.lock:
             size, root = self.state.latest(cp.origin)
             if old != size:
                 raise Refused(409, f"{size}\n", "text/x.tlog.size")
-            if cp.size < size:
-                self.state.refuse(
-                    "rollback", cp.origin, f"size {cp.size} < cosigned {size}", checkpoint_text
-                )
+            if cp.size < size:  # unreachable (old == size <= cp.size), kept as a guard
                 raise Refused(400, f"rollback refused: checkpoint size {cp.size} is below {size}")
-            if size == 0:
+            if cp.size == size:
+                if root != cp.root_hash:
+                    self.state.refuse(
+                        "fork", cp.origin, f"size {size} with a different root", checkpoint_text
+                    )
+                    raise Refused(409, f"{size}\n", "text/x.tlog.size")
+                consistent = not proof
+            elif size == 0:
                 consistent = not proof
             else:
                 assert root is not None
@@ -270,6 +294,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state", required=True, type=Path, help="the witness's state file (JSON)")
     parser.add_argument("--log-key", action="append", default=[], help="vkey of a log to witness")
     parser.add_argument("--name", help="witness name, to create --key-file if it does not exist")
+    parser.add_argument(
+        "--alg",
+        choices=["ed25519", "ml-dsa-44"],
+        default="ed25519",
+        help="cosignature type of a new key: Ed25519 (0x04) or ML-DSA-44 (0x06, post-quantum)",
+    )
     parser.add_argument("--print-vkey", action="store_true", help="print the witness vkey and exit")
 
 
@@ -277,7 +307,8 @@ def run(opts: argparse.Namespace, out=sys.stdout) -> None:
     if not opts.key_file.exists():
         if not opts.name:
             raise SystemExit("--key-file does not exist; give --name to create it")
-        write_key_file(opts.key_file, opts.name)
+        alg = note.ALG_COSIGNATURE_MLDSA44 if opts.alg == "ml-dsa-44" else note.ALG_COSIGNATURE_V1
+        write_key_file(opts.key_file, opts.name, alg)
     signer = read_key_file(opts.key_file)
     if opts.print_vkey:
         out.write(signer.verifier.vkey + "\n")

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 APPEND_ONLY = [
     "core_auditentry",
     "core_outboxevent",
-    "ledger_entry",
+    "ledger_entrybundle",
+    "ledger_entrydisclosure",
     "ledger_tile",
     "ledger_checkpoint",
     "ledger_cosignature",

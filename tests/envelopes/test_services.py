@@ -14,12 +14,12 @@ from accord.core.models import AuditEntry, Notification, SmsMessage
 from accord.envelopes import drafting, services
 from accord.envelopes.models import Envelope, Party
 from accord.identity.models import Employment, User
-from accord.ledger.models import Entry
 from accord.seals import services as seals
 from accord.seals.models import Seal
 from accord.signing import providers
 from accord.signing.verify import verify_pdf
 from tests.envelopes.conftest import last_code, last_link, totp_code
+from tests.ledger.helpers import entry_kinds
 from tests.support.factories import contract_fields, published
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_lcl_art10_contract_is_sealed_then_signed_by_the_worker_and_recorded(sho
         "document_timestamp",  # archived (B-LTA) once completed
     ]
     assert report.signatures[0].certification  # the seal certifies; the worker fills its field
-    assert Entry.objects.filter(kind="document.signed").count() >= 2
+    assert entry_kinds().count("document.signed") >= 2
     actions = set(
         AuditEntry.objects.filter(object_id=str(envelope.public_id)).values_list(
             "action", flat=True

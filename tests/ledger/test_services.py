@@ -10,8 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accord.core.models import AuditEntry
-from accord.ledger import services
-from accord.ledger.models import Entry
+from accord.ledger import services, storage
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +23,7 @@ def test_daily_audit_digest_is_recorded_and_detects_an_edit(capsys):
     assert fields["entry_count"] == 3
     call_command("ledger", "audit-digest", "--day", today.isoformat())
     assert "recorded as entry 0" in capsys.readouterr().out
-    body = json.loads(bytes(Entry.objects.get(index=0).data))
+    body = json.loads(storage.get_entry(0).data)
     assert body["type"] == "audit.daily_digest" and body["digest_sha256"] == fields["digest_sha256"]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -12,17 +12,18 @@ from accord.core import crypto
 from accord.core.errors import InvalidInput, NotFound
 from accord.core.models import AppendOnlyError
 from accord.ledger import entries, merkle, storage
-from accord.ledger.models import Checkpoint, Entry, Tile
+from accord.ledger.models import Checkpoint, EntryBundle, EntryDisclosure, Tile
 from accord.ledger.note import Checkpoint as CheckpointBody
 from accord.ledger.note import SignedNote, open_checkpoint
 
+from . import helpers
 from .helpers import demo_items
 
 pytestmark = pytest.mark.django_db
 
 
 def all_leaf_hashes() -> list[bytes]:
-    return [bytes(h) for h in Entry.objects.order_by("index").values_list("leaf_hash", flat=True)]
+    return helpers.all_leaf_hashes()
 
 
 def test_batches_build_the_rfc_tree_with_tiles_and_checkpoints():
@@ -35,7 +36,7 @@ def test_batches_build_the_rfc_tree_with_tiles_and_checkpoints():
         assert result.tree_size == done
     leaves = all_leaf_hashes()
     assert len(leaves) == done == storage.tree_size()
-    assert [e.index for e in Entry.objects.all()] == list(range(done))
+    assert storage.tree_size() == done and len(helpers.all_leaf_hashes()) == done
     assert storage.root_at(done) == merkle.root_hash(leaves)
     # Every batch signed a checkpoint of its size, with the right root.
     sizes_so_far = [sum(sizes[: i + 1]) for i in range(len(sizes))]
@@ -114,8 +115,8 @@ def test_personal_fields_are_only_salted_commitments():
         personal={"worker": "张三 440304199001011234", "employer_representative": "李四"},
     )
     storage.append([item])
-    entry = Entry.objects.get(index=0)
-    public = bytes(entry.data).decode()
+    entry = storage.get_entry(0)
+    public = entry.data.decode()
     assert "440304199001011234" not in public and "张三" not in public
     body = json.loads(public)
     assert body["concluded_at"] == "2026-11-25T02:00:00Z"
@@ -124,7 +125,7 @@ def test_personal_fields_are_only_salted_commitments():
     assert entries.check_disclosure(body, "worker", salt, "张三 440304199001011234")
     assert not entries.check_disclosure(body, "worker", salt, "张三 440304199001011235")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT disclosures FROM ledger_entry")
+        cursor.execute("SELECT disclosures FROM ledger_entrydisclosure")
         (raw,) = cursor.fetchone()
     assert "张三" not in raw
 
@@ -151,7 +152,7 @@ def test_bad_entries_are_refused_with_the_field():
 
 def test_rows_are_append_only_in_python():
     storage.append(demo_items(2))
-    entry = Entry.objects.get(index=0)
+    entry = EntryBundle.objects.get(index=0)
     with pytest.raises(AppendOnlyError):
         entry.save()
     with pytest.raises(AppendOnlyError):
@@ -162,19 +163,25 @@ def test_rows_are_append_only_in_python():
 def test_database_refuses_update_and_delete_on_postgresql():
     storage.append(demo_items(2))
     for sql in (
-        "UPDATE ledger_entry SET kind = 'x' WHERE idx = 0",
-        "DELETE FROM ledger_entry WHERE idx = 1",
+        "UPDATE ledger_entrybundle SET width = 1 WHERE idx = 0",
+        "DELETE FROM ledger_entrybundle WHERE idx = 0",
         "UPDATE ledger_tile SET width = 1",
         "DELETE FROM ledger_checkpoint",
     ):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql)
-    assert Entry.objects.count() == 2
+    assert storage.tree_size() == 2 and len(helpers.all_leaf_hashes()) == 2
 
 
 def test_an_error_mid_batch_leaves_nothing(monkeypatch):
     storage.append(demo_items(300))
-    before = (Entry.objects.count(), Tile.objects.count(), Checkpoint.objects.count())
+    before = (
+        EntryBundle.objects.count(),
+        Tile.objects.count(),
+        Checkpoint.objects.count(),
+        EntryDisclosure.objects.count(),
+        storage.tree_size(),
+    )
 
     def explode(tree_size, root_hash, **kwargs):
         raise RuntimeError("power cut while signing")
@@ -182,7 +189,13 @@ def test_an_error_mid_batch_leaves_nothing(monkeypatch):
     monkeypatch.setattr(storage, "sign_checkpoint", explode)
     with pytest.raises(RuntimeError):
         storage.append(demo_items(500, start=300))
-    assert (Entry.objects.count(), Tile.objects.count(), Checkpoint.objects.count()) == before
+    assert (
+        EntryBundle.objects.count(),
+        Tile.objects.count(),
+        Checkpoint.objects.count(),
+        EntryDisclosure.objects.count(),
+        storage.tree_size(),
+    ) == before
     monkeypatch.undo()
     storage.append(demo_items(500, start=300))
     leaves = all_leaf_hashes()

@@ -26,9 +26,27 @@ def raw_sql(sql: str, params=()) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The append-only trigger refuses this; a superuser can switch it off.
-            for table in ("ledger_entry", "ledger_tile"):
+            for table in ("ledger_entrybundle", "ledger_tile"):
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
         cursor.execute(sql, list(params))
+
+
+def forge_entry(index: int, data: bytes) -> None:
+    """Replace one entry inside its stored bundle (every stored version of that bundle)."""
+    from accord.ledger.tiles import decode_bundle, encode_bundle
+
+    n = index // 256
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT width, data FROM ledger_entrybundle WHERE idx = %s", [n])
+        versions = cursor.fetchall()
+    for width, blob in versions:
+        datas = decode_bundle(bytes(blob))
+        if index % 256 < len(datas):
+            datas[index % 256] = data
+            raw_sql(
+                "UPDATE ledger_entrybundle SET data = %s WHERE idx = %s AND width = %s",
+                [encode_bundle(datas), n, width],
+            )
 
 
 def build(batches=(100, 250, 300)) -> int:
@@ -51,22 +69,29 @@ def test_clean_log_verifies():
 def test_edited_entry_is_named_by_index():
     build()
     forged = entries.prepare("test.demo", {"n": 999999, "note": "forged"}).data
-    raw_sql("UPDATE ledger_entry SET data = %s WHERE idx = %s", [forged, 417])
+    forge_entry(417, forged)
     report = verify_log()
     assert not report.ok
     assert report.first_bad_index == 417, report.problems
 
 
-def test_edited_entry_with_matching_leaf_hash_is_still_caught_by_the_tiles():
+def test_edited_entry_with_its_level0_tile_hash_is_still_caught_above():
+    """Forging the entry and its leaf hash in the tile leaves the tree above (and the signed
+    roots) disagreeing."""
     build()
     forged = entries.prepare("test.demo", {"n": 999999, "note": "forged"}).data
+    forge_entry(123, forged)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT hashes FROM ledger_tile WHERE level = 0 AND idx = 0 AND width = 256")
+        (hashes,) = cursor.fetchone()
+    hashes = bytes(hashes)
+    edited = hashes[: 123 * 32] + merkle.leaf_hash(forged) + hashes[124 * 32 :]
     raw_sql(
-        "UPDATE ledger_entry SET data = %s, leaf_hash = %s WHERE idx = %s",
-        [forged, merkle.leaf_hash(forged), 123],
+        "UPDATE ledger_tile SET hashes = %s WHERE level = 0 AND idx = 0 AND width = 256", [edited]
     )
     report = verify_log()
-    assert report.first_bad_index == 123
-    assert any("tile" in p.what for p in report.problems)
+    assert not report.ok
+    assert any("interior of tile 0/0" in p.what or "checkpoint" in p.what for p in report.problems)
 
 
 def test_edited_tile_interior_is_caught():
@@ -81,18 +106,18 @@ def test_edited_tile_interior_is_caught():
     assert any("interior of tile 0/1" in p.what for p in report.problems)
 
 
-def test_deleted_entry_is_a_gap():
+def test_deleted_bundle_is_a_gap():
     build()
-    raw_sql("DELETE FROM ledger_entry WHERE idx = 300")
+    raw_sql("DELETE FROM ledger_entrybundle WHERE idx = 1")
     report = verify_log()
-    assert report.first_bad_index == 300
+    assert report.first_bad_index == 256
 
 
 def test_verify_command_exit_code_and_message(capsys):
     build((50,))
     call_command("ledger", "verify")
     assert "OK: 50 entries" in capsys.readouterr().out
-    raw_sql("UPDATE ledger_entry SET data = %s WHERE idx = 7", [b"{}"])
+    forge_entry(7, b"{}")
     with pytest.raises(SystemExit) as exc:
         call_command("ledger", "verify")
     assert exc.value.code == 1

@@ -9,9 +9,9 @@ import pytest
 from accord.ledger import bundle as bundles
 from accord.ledger import merkle, storage
 from accord.ledger.checkpoints import log_verifier
-from accord.ledger.models import Entry
 from accord.ledger.note import open_checkpoint
 
+from . import helpers
 from .helpers import demo_items
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def log():
     storage.append(demo_items(300))
     storage.append(demo_items(100, start=300))
-    return [bytes(h) for h in Entry.objects.order_by("index").values_list("leaf_hash", flat=True)]
+    return helpers.all_leaf_hashes()
 
 
 def unb64(items):

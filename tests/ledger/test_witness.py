@@ -20,8 +20,9 @@ import pytest
 from accord.ledger import bundle as bundles
 from accord.ledger import checkpoints, merkle, note, services, storage
 from accord.ledger.checkpoints import add_checkpoint_request, collect_cosignatures, log_signer
-from accord.ledger.models import Cosignature, Entry, Witness, WitnessRefusal
+from accord.ledger.models import Cosignature, Witness, WitnessRefusal
 
+from . import helpers
 from .helpers import demo_items
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,7 +126,7 @@ def test_two_witnesses_cosign_a_growing_log_and_catch_a_fork(witnesses, client, 
     # checked with a quorum of 2 verifies offline.
     text = checkpoints.cosigned_text(checkpoints.latest_checkpoint())
     assert len(note.SignedNote.parse(text).signatures) == 3
-    leaves = [bytes(h) for h in Entry.objects.order_by("index").values_list("leaf_hash", flat=True)]
+    leaves = helpers.all_leaf_hashes()
     honest = services.bundle_for(index=42)
     result = bundles.verify_bundle(
         honest, checkpoints.log_verifier().vkey, [w.vkey for w in witnesses], quorum=2
@@ -144,11 +145,12 @@ def test_two_witnesses_cosign_a_growing_log_and_catch_a_fork(witnesses, client, 
         assert state["refusals"][-1]["kind"] == "fork"
         assert state["refusals"][-1]["checkpoint"] == fork_text  # kept as evidence
 
-    # Same size, different root: also a fork.
+    # Same size, different root: also a fork; tlog-witness answers 409 with the size it holds.
     same_size_text, _ = forked_checkpoint(leaves, victim=7, extra=0)
     for w in witnesses:
-        status, _ = w.post(add_checkpoint_request(350, [], same_size_text))
-        assert status == 422
+        status, answer = w.post(add_checkpoint_request(350, [], same_size_text))
+        assert (status, answer.strip()) == (409, "350")
+        assert w.saved_state()["refusals"][-1]["checkpoint"] == same_size_text
 
     # A bundle from the forked tree has only the log's signature: offline verification refuses it.
     fork_bundle = bundles.make_bundle(
@@ -167,7 +169,8 @@ def test_two_witnesses_cosign_a_growing_log_and_catch_a_fork(witnesses, client, 
         assert status == 400 and "rollback" in answer
         assert w.saved_state()["refusals"][-1]["kind"] == "rollback"
 
-    # 4. Wrong 'old' size gets 409 with the witness's size; unknown logs get 403.
+    # 4. Wrong 'old' size gets 409 with the witness's size; unknown logs get 404; a checkpoint
+    # of a known log signed by another key gets 403.
     status, answer = witnesses[0].post(add_checkpoint_request(100, [], old.note))
     assert (status, answer.strip()) == (409, "350")
     stranger = note.Signer.generate("stranger.example/log")
@@ -177,7 +180,18 @@ def test_two_witnesses_cosign_a_growing_log_and_catch_a_fork(witnesses, client, 
             0, [], note.SignedNote(body, (note.sign_note(body, stranger),)).text()
         )
     )
+    assert status == 404
+    impostor = note.Signer.generate(checkpoints.origin())
+    body = note.Checkpoint(impostor.name, 400, merkle.leaf_hash(b"")).body()
+    status, _ = witnesses[0].post(
+        add_checkpoint_request(
+            350, [], note.SignedNote(body, (note.sign_note(body, impostor),)).text()
+        )
+    )
     assert status == 403
+    # More than 63 proof lines, or old above the checkpoint's size: 400.
+    status, _ = witnesses[0].post(add_checkpoint_request(350, [b"\x00" * 32] * 64, fork_text))
+    assert status == 400
 
 
 def test_log_records_a_refusal(witnesses):
@@ -187,7 +201,7 @@ def test_log_records_a_refusal(witnesses):
     when the real log reaches 120 it cannot prove consistency with what that witness saw.
     """
     collect_cosignatures()
-    leaves = [bytes(h) for h in Entry.objects.order_by("index").values_list("leaf_hash", flat=True)]
+    leaves = helpers.all_leaf_hashes()
     honest_ext = leaves + [merkle.leaf_hash(f"other {i}".encode()) for i in range(20)]
     signer = log_signer()
     body = note.Checkpoint(signer.name, len(honest_ext), merkle.root_hash(honest_ext)).body()
@@ -200,5 +214,7 @@ def test_log_records_a_refusal(witnesses):
     outcomes = {o.witness: o for o in collect_cosignatures()}
     assert outcomes[witnesses[1].name].ok
     refused = outcomes[witnesses[0].name]
-    assert not refused.ok and refused.status == 422
-    assert WitnessRefusal.objects.filter(witness_name=witnesses[0].name, status=422).exists()
+    # The log asks with old 100, learns 120 from the 409, asks again with old 120: the witness
+    # holds another root for 120, so it answers 409 again (tlog-witness) and the log records it.
+    assert not refused.ok and refused.status == 409 and "fork" in refused.detail
+    assert WitnessRefusal.objects.filter(witness_name=witnesses[0].name, status=409).exists()

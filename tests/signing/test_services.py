@@ -78,13 +78,13 @@ def test_art13_person_signs_with_a_one_time_event_certificate(
 
 
 def test_signature_is_appended_to_the_evidence_ledger(platform, contract_pdf, verified_person):
-    from accord.ledger.models import Entry
+    from accord.ledger import storage
 
     intent = services.request_signing_code(verified_person, contract_pdf)
     signed = services.sign_as_person(contract_pdf, intent=intent, code=_last_code())
     assert signed.signature.ledger_index is not None
-    entry = Entry.objects.get(index=signed.signature.ledger_index)
-    assert signed.signature.output_sha256.encode() in bytes(entry.data)
+    entry = storage.get_entry(signed.signature.ledger_index)
+    assert signed.signature.output_sha256.encode() in entry.data
 
 
 def test_art13_code_is_single_use(platform, contract_pdf, verified_person):

@@ -105,7 +105,9 @@ class Command(BaseCommand):
         task_workers = opts["task_workers"] or (
             1 if connection.vendor == "sqlite" else max(1, os.cpu_count() or 1)
         )
-        commands = [web_cmd] + [worker_cmd] * task_workers
+        # The evidence ledger's sequencer: web processes and task workers hand it their entries,
+        # so appends from all of them are grouped into shared transactions (docs/ledger.md).
+        commands = [[*accord, "ledger", "sequencer"], web_cmd] + [worker_cmd] * task_workers
         procs = [subprocess.Popen(command) for command in commands]
         restarts = [Restarts() for _ in commands]
         self.stdout.write(

@@ -13,6 +13,11 @@ Subcommands:
                             append the daily digest of the audit log (default: yesterday)
   append-demo --batches N --batch-size B
                             append test entries (load tests, the crash test)
+  sequencer [--socket PATH] run the sequencer process: grouped appends for every process
+  index                     bring the look-up index up to the tree (the sequencer does it too)
+  publish DIR               write the log as static tlog-tiles files (tiles, bundles, checkpoint)
+  monitor URL --log-key VKEY [--state FILE] [--entries]
+                            follow a log or a mirror of its tiles; report a fork or rollback
 """
 
 from __future__ import annotations
@@ -57,6 +62,15 @@ class Command(BaseCommand):
         demo.add_argument("--batches", type=int, default=10)
         demo.add_argument("--batch-size", type=int, default=100)
         demo.add_argument("--pause", type=float, default=0.0, help="seconds between batches")
+        seq = sub.add_parser("sequencer", help="run the sequencer process (grouped appends)")
+        seq.add_argument("--socket", help="Unix socket path (default ACCORD_LEDGER_SOCKET)")
+        sub.add_parser("index", help="index the entries appended since the last run")
+        pub = sub.add_parser("publish", help="write static tlog-tiles files to a directory")
+        pub.add_argument("directory")
+        mon = sub.add_parser("monitor", help="follow a log or a static mirror of it")
+        from accord.ledger import monitor
+
+        monitor.add_arguments(mon)
 
     def handle(self, *args, **opts):
         try:
@@ -199,3 +213,55 @@ class Command(BaseCommand):
             self.stdout.flush()
             if opts["pause"]:
                 time.sleep(opts["pause"])
+
+    def do_sequencer(self, opts):
+        import signal
+
+        from accord.ledger import sequencer
+
+        path = Path(opts["socket"]) if opts["socket"] else sequencer.socket_path()
+        batcher = sequencer.Batcher(**sequencer.batcher_options()).start()
+
+        def terminate(*_):
+            raise KeyboardInterrupt  # finish the batch in hand, remove the socket, exit
+
+        signal.signal(signal.SIGTERM, terminate)
+
+        def ready():
+            self.stdout.write(f"ledger sequencer listening on {path}")
+            self.stdout.flush()
+
+        try:
+            sequencer.serve(path, batcher, ready)
+        except KeyboardInterrupt:
+            pass
+
+    def do_index(self, opts):
+        from accord.ledger import storage
+
+        size = storage.tree_size()
+        done = storage.catch_up_index()
+        while done < size:
+            done = storage.catch_up_index()
+        self.stdout.write(f"look-up index covers {done} of {size} entries")
+
+    def do_publish(self, opts):
+        from accord.ledger.mirror import publish
+
+        size, written = publish(Path(opts["directory"]))
+        self.stdout.write(f"published tree size {size}: {written} new files in {opts['directory']}")
+
+    def do_monitor(self, opts):
+        from types import SimpleNamespace
+
+        from accord.ledger import monitor
+
+        args = SimpleNamespace(
+            url=opts["url"],
+            log_key=opts["log_key"],
+            state=Path(opts["state"]) if opts["state"] else None,
+            entries=opts["entries"],
+        )
+        code = monitor.run(args, self.stdout)
+        if code:
+            sys.exit(code)

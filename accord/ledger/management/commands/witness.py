@@ -23,5 +23,5 @@ class Command(BaseCommand):
         witness.add_arguments(parser)
 
     def handle(self, *args, **opts):
-        keys = ("host", "port", "key_file", "state", "log_key", "name", "print_vkey")
+        keys = ("host", "port", "key_file", "state", "log_key", "name", "alg", "print_vkey")
         witness.run(argparse.Namespace(**{k: opts[k] for k in keys}), out=self.stdout)
