@@ -17,10 +17,9 @@ The states (issue #6; LAW.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from accord.core.errors import ErrorCode
+from accord.core.decisions import ALLOWED, Decision, refuse
 from accord.core.roles import BUREAU_READS
 from accord.envelopes import errors
 from accord.envelopes.models import Batch, Envelope, Party
@@ -39,31 +38,7 @@ ACTION_EN = {
 }
 
 
-@dataclass(frozen=True)
-class Decision:
-    """May it be done? If not, ``error`` (with ``params`` for its message) says why."""
-
-    allowed: bool
-    error: ErrorCode | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def __bool__(self) -> bool:
-        return self.allowed
-
-    @property
-    def code(self) -> str:
-        return self.error.code if self.error else ""
-
-    def enforce(self) -> None:
-        if not self.allowed and self.error is not None:
-            raise self.error(**self.params)
-
-
-ALLOWED = Decision(True)
-
-
-def _no(error: ErrorCode, **params: Any) -> Decision:
-    return Decision(False, error, params)
+_no = refuse
 
 
 def _not_open(envelope: Envelope, action: str) -> Decision:

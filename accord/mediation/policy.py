@@ -14,10 +14,7 @@ answers with a ``Decision``; services call ``decision.enforce()``, pages draw th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
-from accord.core.errors import ErrorCode
+from accord.core.decisions import ALLOWED, Decision, refuse
 from accord.core.roles import BUREAU_ACTS, BUREAU_READS
 from accord.mediation import errors
 from accord.mediation.models import Agreement, Case
@@ -78,29 +75,7 @@ TARGET = {
 }
 
 
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    error: ErrorCode | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def __bool__(self) -> bool:
-        return self.allowed
-
-    @property
-    def code(self) -> str:
-        return self.error.code if self.error else ""
-
-    def enforce(self) -> None:
-        if not self.allowed and self.error is not None:
-            raise self.error(**self.params)
-
-
-ALLOWED = Decision(True)
-
-
-def _no(error: ErrorCode, **params: Any) -> Decision:
-    return Decision(False, error, params)
+_no = refuse
 
 
 def _wrong_state(case: Case, action: str) -> Decision:

@@ -513,7 +513,8 @@ class CaseFactory(ServiceFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     employment = factory.SubFactory(EmploymentFactory)
     claims = factory.LazyFunction(mediation_claims)
-    knew_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30))
+    # after the employment factory's hire date (21 days ago): a dispute cannot predate the job
+    knew_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=14))
     facts = "拖欠三个月工资。"
     status = Case.Status.APPLIED
     mediator = None
