@@ -423,6 +423,7 @@ PUBLIC_OBJECT_URLS = {
     "/ledger/checkpoints/{}": "public transparency log",
     "/ledger/entries/{}": "public transparency log",
     "/ledger/tile/{}/{}": "public transparency log",
+    "/ledger/tile/entries/{}": "public transparency log (C2SP tlog-tiles entry bundles)",
     # The PKI's revocation and issuer data must be fetchable by any PDF reader.
     "/signing/ocsp/{}": "public OCSP responder (RFC 6960)",
     "/signing/crl/{}.crl": "public certificate revocation list",

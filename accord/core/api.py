@@ -128,6 +128,8 @@ class AccordAPI(NinjaAPI):
             statuses |= {403, 409, 413}
         if any(p.get("in") == "path" for p in operation.get("parameters", [])):
             statuses.add(404)
+        if method in _UNSAFE and "requestBody" in operation:
+            statuses.add(404)  # an object the body names (a person, an organisation) not found
         responses = operation["responses"]
         for status in sorted(statuses):
             responses.setdefault(

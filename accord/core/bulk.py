@@ -11,6 +11,7 @@ after ``bulk_create`` (their dependants' foreign keys point at them).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -44,11 +45,19 @@ def insert(model: type[M], objs: Sequence[M]) -> Sequence[M]:
         raw = cursor.cursor  # psycopg's own cursor, for COPY
         statement = f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN"
         # Django's error classes (IntegrityError …), as for any statement through Django.
+        began = time.monotonic()
         with connection.wrap_database_errors, raw.copy(statement) as copy:
             for obj in objs:
                 copy.write_row(
                     [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
                 )
+        if connection.queries_logged:  # seen by query counts, as any statement through Django
+            connection.queries_log.append(
+                {
+                    "sql": f"{statement} -- {len(objs)} rows",
+                    "time": f"{time.monotonic() - began:.3f}",
+                }
+            )
     for obj in objs:
         obj._state.adding = False
         obj._state.db = alias

@@ -30,7 +30,7 @@ from accord.seals import services as seal_services
 router = Router(tags=["envelopes"])
 
 
-class ProblemOut(Schema):
+class BatchRowProblemOut(Schema):
     row: int | None
     column: str | None  # the spreadsheet's own header (证件号码)
     field: str | None = None  # the column's key (id_number)
@@ -63,12 +63,12 @@ class BatchOut(Schema):
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     problems_count: int
-    problems: list[ProblemOut]  # the first 100; all of them at /problems
+    problems: list[BatchRowProblemOut]  # the first 100; all of them at /problems
     seal: dict | None = None
 
 
 class ProblemList(ListMeta):
-    results: list[ProblemOut]
+    results: list[BatchRowProblemOut]
 
 
 class BatchList(ListMeta):

@@ -19,7 +19,6 @@ class LedgerConfig(AppConfig):
 
 
 def ledger_size() -> int:
-    from accord.ledger.models import Entry  # models load after the app registry is ready
+    from accord.ledger import storage  # reads the entry bundles: after the app registry is ready
 
-    last = Entry.objects.order_by("-index").values_list("index", flat=True).first()
-    return 0 if last is None else last + 1
+    return storage.tree_size()

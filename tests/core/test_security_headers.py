@@ -60,7 +60,8 @@ def test_the_api_docs_load_nothing_from_another_origin(client):
 
 def test_production_sends_hsts_redirects_to_https_and_secures_cookies(tmp_path):
     env = {
-        **{k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"},
+        # A clean environment: what earlier tests or the test runner set must not leak in.
+        **{k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ},
         "ACCORD_ENV": "production",
         "DJANGO_SETTINGS_MODULE": "accord.settings",
         "SECRET_KEY": "x" * 50,
@@ -84,7 +85,8 @@ def test_production_sends_hsts_redirects_to_https_and_secures_cookies(tmp_path):
 
 def _production_check(tmp_path, **extra) -> subprocess.CompletedProcess:
     env = {
-        **{k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"},
+        # A clean environment: what earlier tests or the test runner set must not leak in.
+        **{k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ},
         "ACCORD_ENV": "production",
         "SECRET_KEY": "x" * 60 + "-Zq9!",
         "ACCORD_DATA_KEYS": "k1:" + "A" * 43 + "=",
@@ -106,4 +108,5 @@ def test_check_deploy_fails_on_an_unsafe_production_configuration(tmp_path):
     unsafe = _production_check(tmp_path, ACCORD_DEBUG="1", ACCORD_SSL_REDIRECT="0")
     assert unsafe.returncode != 0
     assert "accord.E001" in unsafe.stderr and "accord.E003" in unsafe.stderr
-    assert _production_check(tmp_path).returncode == 0
+    safe = _production_check(tmp_path)
+    assert safe.returncode == 0, safe.stderr
