@@ -154,7 +154,8 @@ def test_lookup_page_is_accessible_on_a_phone(live_server, contract_pdf):
             page.click("text=查询并验证")
             page.wait_for_selector('[data-verdict="valid"]')
             assert page.locator(f'[data-document-number="{NUMBER}"]').count() == 1
-            violations = axe_violations(page)  # injected by evaluate: the page's CSP allows no inline script
+            # axe is injected by evaluate: the page's CSP allows no inline script
+            violations = axe_violations(page)
             assert violations == [], [(v["id"], v["nodes"][0]["html"]) for v in violations]
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
             browser.close()
