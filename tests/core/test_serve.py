@@ -69,3 +69,26 @@ def test_a_task_worker_killed_with_sigkill_is_started_again_and_the_site_keeps_s
         )
         assert again and first not in _workers_of(port)
         assert _healthy(port)
+    # Nothing of it is left running (a worker under an autoreloader once outlived its parent).
+    wait_until(
+        lambda: (
+            not [p for p in (first, *again) if Path(f"/proc/{p}").exists()]
+            and not _orphan_workers()
+        ),
+        "the task workers to be gone with serve",
+    )
+
+
+def _orphan_workers() -> list[int]:
+    """db_worker processes of this test database whose parent is gone (adopted by init)."""
+    db = os.environ.get("DATABASE_URL", "")
+    found = []
+    for pid, ppid, cmd in _processes():
+        if ppid == 1 and "db_worker" in cmd:
+            try:
+                environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if f"DATABASE_URL={db}".encode() in environ:
+                found.append(pid)
+    return found

@@ -74,7 +74,10 @@ class Command(BaseCommand):
                 RQ_JOB_CLASS,
             ]
         else:
-            worker_cmd = [*accord, "db_worker", "--queue-name", "default"]
+            # No autoreloader (it is django-tasks' default under DEBUG): its parent process is
+            # not the worker, so a worker killed through it left its child running — an orphan
+            # that went on claiming tasks. Serve restarts a dead worker itself.
+            worker_cmd = [*accord, "db_worker", "--queue-name", "default", "--no-reload"]
         web_cmd = [
             sys.executable,
             "-m",
