@@ -20,6 +20,7 @@ from accord.core.context import Actor, acting_as, current_actor
 from accord.core.crypto import blind_index
 from accord.core.errors import LOCKED, RATE_LIMITED, REQUIRED, AccordError
 from accord.core.notifications import send_sms
+from accord.identity import texted_codes
 from accord.identity.errors import (
     CODE_EXPIRED,
     CODE_INVALID,
@@ -139,12 +140,6 @@ def record_login(user: User, method: str) -> None:
 # ---- workers: phone + SMS code ------------------------------------------------------------
 
 
-def _code_hash(phone_index: str, code: str) -> str:
-    return hmac.new(
-        settings.SECRET_KEY.encode(), f"{phone_index}:{code}".encode(), hashlib.sha256
-    ).hexdigest()
-
-
 @transaction.atomic
 def send_login_code(phone: str, ip: str | None) -> None:
     """Text a 6-digit code. Answers the same whether or not the phone is known (no enumeration)."""
@@ -165,13 +160,7 @@ def send_login_code(phone: str, ip: str | None) -> None:
     user = User.objects.filter(person__phone_index=index, is_active=True).first()
     if user is None:
         return
-    code = f"{secrets.randbelow(10**6):06d}"
-    LoginCode.objects.filter(phone_index=index, used_at__isnull=True).update(used_at=timezone.now())
-    LoginCode.objects.create(
-        phone_index=index,
-        code_hash=_code_hash(index, code),
-        expires_at=timezone.now() + timedelta(seconds=settings.ACCORD_OTP_TTL_SECONDS),
-    )
+    code = texted_codes.issue(LoginCode, index, settings.ACCORD_OTP_TTL_SECONDS)
     minutes = settings.ACCORD_OTP_TTL_SECONDS // 60
     send_sms(
         phone,
@@ -187,28 +176,10 @@ def login_with_code(phone: str, code: str) -> User:
     account = f"code-phone:{index}"
     ip = current_actor().ip
     _check_lockouts(account, ip)
-    with transaction.atomic():
-        login_code = (
-            LoginCode.objects.select_for_update()
-            .filter(phone_index=index, used_at__isnull=True)
-            .order_by("-created_at")
-            .first()
-        )
-        ok = (
-            login_code is not None
-            and login_code.expires_at > timezone.now()
-            and login_code.attempts < settings.ACCORD_OTP_MAX_ATTEMPTS
-            and hmac.compare_digest(login_code.code_hash, _code_hash(index, (code or "").strip()))
-        )
-        if login_code is not None and not ok:
-            login_code.attempts += 1
-            login_code.save(update_fields=["attempts"])
-        if ok and login_code is not None:
-            login_code.used_at = timezone.now()
-            login_code.save(update_fields=["used_at"])
-    if not ok:
+    outcome = texted_codes.consume(LoginCode, index, code, settings.ACCORD_OTP_MAX_ATTEMPTS)
+    if outcome is not texted_codes.Outcome.OK:
         _register_failure(account, ip)
-        if login_code is not None and login_code.expires_at <= timezone.now():
+        if outcome is texted_codes.Outcome.EXPIRED:
             raise CODE_EXPIRED("code")
         raise CODE_INVALID("code")
     ratelimit.clear_failures(f"{account}:{ip}")

@@ -6,11 +6,8 @@ worker's signed 福易签 documents offered as evidence with their ledger proof.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +20,7 @@ from accord.core.errors import InvalidInput, Problem, ProblemList
 from accord.core.events import publish
 from accord.core.notifications import send_sms
 from accord.envelopes.models import Envelope
+from accord.identity import texted_codes
 from accord.identity.models import Enterprise, Organisation, Person, Street
 from accord.identity.validators import clean_name, clean_phone, clean_resident_id
 from accord.mediation import clock, errors, policy
@@ -54,12 +52,6 @@ COLLECTIVE_MIN_WORKERS = 10  # Art. 7
 # ---- a phone confirmed by a texted code ------------------------------------------------------
 
 
-def _code_hash(index: str, code: str) -> str:
-    return hmac.new(
-        settings.SECRET_KEY.encode(), f"mediation:{index}:{code}".encode(), hashlib.sha256
-    ).hexdigest()
-
-
 @transaction.atomic
 def send_phone_code(phone: str, ip: str | None) -> None:
     """Text a 6-digit code to confirm the phone of an applicant (one a minute per phone)."""
@@ -77,13 +69,7 @@ def send_phone_code(phone: str, ip: str | None) -> None:
         window=3600,
         code=errors.CODE_RATE_LIMITED,
     )
-    code = f"{secrets.randbelow(10**6):06d}"
-    PhoneCode.objects.filter(phone_index=index, used_at__isnull=True).update(used_at=timezone.now())
-    PhoneCode.objects.create(
-        phone_index=index,
-        code_hash=_code_hash(index, code),
-        expires_at=timezone.now() + timedelta(seconds=CODE_TTL_SECONDS),
-    )
+    code = texted_codes.issue(PhoneCode, index, CODE_TTL_SECONDS, scope="mediation")
     send_sms(
         phone,
         f"【福田区和谐劳动关系服务平台】您的调解服务验证码是 {code}，10 分钟内有效。"
@@ -98,30 +84,12 @@ def check_phone_code(phone: str, code: str) -> str:
     index = blind_index(phone, "phone")
     lock_key = f"mediation-code:{index}"
     ratelimit.check_not_locked(lock_key, code=errors.CODE_RATE_LIMITED)
-    with transaction.atomic():
-        row = (
-            PhoneCode.objects.select_for_update()
-            .filter(phone_index=index, used_at__isnull=True)
-            .order_by("-created_at")
-            .first()
-        )
-        ok = (
-            row is not None
-            and row.expires_at > timezone.now()
-            and row.attempts < CODE_MAX_ATTEMPTS
-            and hmac.compare_digest(row.code_hash, _code_hash(index, (code or "").strip()))
-        )
-        if row is not None and not ok:
-            row.attempts += 1
-            row.save(update_fields=["attempts"])
-        if ok and row is not None:
-            row.used_at = timezone.now()
-            row.save(update_fields=["used_at"])
-    if not ok:
+    outcome = texted_codes.consume(PhoneCode, index, code, CODE_MAX_ATTEMPTS, scope="mediation")
+    if outcome is not texted_codes.Outcome.OK:
         ratelimit.register_failure(
             lock_key, settings.ACCORD_LOGIN_MAX_FAILURES, settings.ACCORD_LOGIN_LOCKOUT_SECONDS
         )
-        if row is not None and row.expires_at <= timezone.now():
+        if outcome is texted_codes.Outcome.EXPIRED:
             raise errors.CODE_EXPIRED()
         raise errors.CODE_INVALID()
     ratelimit.clear_failures(lock_key)
